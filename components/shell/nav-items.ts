@@ -1,0 +1,10 @@
+export const NAV_ITEMS = [
+  { href: "/", label: "Overview" },
+  { href: "/explore", label: "Explore" },
+  { href: "/alerts", label: "Alerts" },
+  { href: "/traces", label: "Traces" },
+  { href: "/queries", label: "Queries" },
+  { href: "/caches", label: "Caches" },
+  { href: "/agents", label: "Agents" },
+  { href: "/settings", label: "Settings" },
+] as const;

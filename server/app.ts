@@ -1,0 +1,156 @@
+// Hotpath's composition root: one Node http server that routes API paths to Fastify, Socket.IO's
+// path to Socket.IO, and everything else to Next's request handler. `startHotpath` is what main.ts
+// runs and what integration tests call to get a real server on a free port.
+import { readFileSync } from "node:fs";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
+import type { Redis } from "ioredis";
+import type { TConfig } from "./config/env";
+import { apiError, sendError } from "./http/errors";
+import { getHealth } from "./http/health";
+import { createLiveServer } from "./live/socket";
+import { startStatusFeed } from "./live/status";
+import { createSelfMetrics } from "./metrics/registry";
+import { RequestRate } from "./metrics/request-rate";
+import { connectRedis, redisState } from "./redis";
+import { openStore, type TStore } from "./store";
+
+export const ROOT_DIR = path.resolve(import.meta.dirname, "..");
+export const VERSION: string = JSON.parse(readFileSync(path.join(ROOT_DIR, "package.json"), "utf8")).version;
+
+// Paths Fastify owns; the rest belongs to Next. /metrics covers /metrics/job/... (Pushgateway API).
+const API_PREFIXES = ["/api/", "/metrics", "/v1/"];
+
+export function isApiPath(url: string | undefined): boolean {
+  const p = url ?? "/";
+  return API_PREFIXES.some((prefix) => p === prefix.replace(/\/$/, "") || p.startsWith(prefix));
+}
+
+export type THotpath = {
+  url: string;
+  port: number;
+  store: TStore;
+  api: FastifyInstance;
+  close(): Promise<void>;
+};
+
+type TNextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export async function startHotpath(config: TConfig): Promise<THotpath> {
+  const startedAt = Date.now();
+  const store = await openStore(config.store);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, "main") : undefined;
+  const redisPubSub = config.redisUrl
+    ? { pub: connectRedis(config.redisUrl, "live-pub"), sub: connectRedis(config.redisUrl, "live-sub") }
+    : undefined;
+  const metrics = createSelfMetrics();
+  const requestRate = new RequestRate();
+
+  let nextApp: { close(): Promise<void> } | undefined;
+  let nextHandler: TNextHandler | undefined;
+  if (config.ui) {
+    const { default: next } = await import("next");
+    const app = next({ dev: config.dev, dir: ROOT_DIR, hostname: config.host, port: config.port });
+    await app.prepare();
+    nextApp = app;
+    nextHandler = app.getRequestHandler();
+  }
+
+  const api = Fastify({
+    logger: { level: config.logLevel },
+    // Per-request log lines would drown the log under ingest load; /metrics has the figures.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    serverFactory: (fastifyHandler) =>
+      http.createServer((req, res) => {
+        requestRate.hit();
+        if (nextHandler && !isApiPath(req.url)) {
+          nextHandler(req, res).catch((err: Error) => {
+            api.log.error({ err }, "next request failed");
+            if (!res.headersSent) res.writeHead(500);
+            res.end();
+          });
+          return;
+        }
+        fastifyHandler(req, res);
+      }),
+  });
+
+  registerApi(api, { store, redis, metrics, startedAt });
+
+  await api.listen({ port: config.port, host: config.host });
+  const io = createLiveServer(api.server, redisPubSub);
+  const stopStatus = startStatusFeed({
+    io,
+    startedAt,
+    requestRate,
+    store: store.kind,
+    redisState: () => redisState(redis),
+  });
+
+  const address = api.server.address() as AddressInfo;
+  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      stopStatus();
+      // io.close() also closes the http server: no new connections, in-flight requests finish.
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      api.server.closeIdleConnections();
+      await api.close();
+      await nextApp?.close().catch(() => undefined);
+      await Promise.all([redis, redisPubSub?.pub, redisPubSub?.sub].map((r) => r?.quit().catch(() => undefined)));
+      await store.close();
+    })();
+    return closing;
+  };
+
+  return { url: `http://${hostForUrl}:${address.port}`, port: address.port, store, api, close };
+}
+
+function registerApi(
+  api: FastifyInstance,
+  deps: {
+    store: TStore;
+    redis: Redis | undefined;
+    metrics: ReturnType<typeof createSelfMetrics>;
+    startedAt: number;
+  },
+) {
+  api.addHook("onResponse", async (req, reply) => {
+    deps.metrics.httpDuration
+      .labels(req.method, req.routeOptions.url ?? "unmatched", String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  api.setNotFoundHandler((req, reply) =>
+    sendError(reply, apiError("not_found", `no route for ${req.method} ${req.url.split("?")[0]}`)),
+  );
+
+  api.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return sendError(reply, apiError("payload_too_large", err.message));
+    }
+    if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return sendError(reply, apiError("unsupported_media_type", err.message));
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return sendError(reply, apiError("bad_request", err.message));
+    }
+    req.log.error({ err }, "request failed");
+    return sendError(reply, apiError("internal", "internal error; the server log has the details"));
+  });
+
+  api.get("/api/health", async (_req, reply) => {
+    const health = await getHealth({ store: deps.store, redis: deps.redis, version: VERSION, startedAt: deps.startedAt });
+    return reply.code(health.status === "down" ? 503 : 200).send(health);
+  });
+
+  api.get("/metrics", async (_req, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.header("content-type", deps.metrics.registry.contentType).send(body);
+  });
+}
