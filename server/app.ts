@@ -145,7 +145,12 @@ function registerApi(
   });
 
   api.get("/api/health", async (_req, reply) => {
-    const health = await getHealth({ store: deps.store, redis: deps.redis, version: VERSION, startedAt: deps.startedAt });
+    const health = await getHealth({
+      store: deps.store,
+      redis: deps.redis,
+      version: VERSION,
+      startedAt: deps.startedAt,
+    });
     return reply.code(health.status === "down" ? 503 : 200).send(health);
   });
 

@@ -1,6 +1,7 @@
 // Entry point: validate the environment, start, and stop cleanly on SIGTERM/SIGINT.
-import { parseConfig } from "./config/env";
+
 import { startHotpath } from "./app";
+import { parseConfig } from "./config/env";
 import { StoreError } from "./store";
 
 const parsed = parseConfig(process.env, { dev: process.argv.includes("--dev") });

@@ -73,7 +73,7 @@ const KEYS = Object.keys(ZEnvSchema.shape) as (keyof TEnv)[];
 
 /** Parses an environment; empty strings count as unset, as a shell's `FOO= cmd` means. */
 export function parseConfig(
-  env: NodeJS.ProcessEnv,
+  env: Record<string, string | undefined>,
   opts: { dev?: boolean; cwd?: string } = {},
 ): { ok: true; config: TConfig } | { ok: false; error: TConfigError } {
   const picked: Record<string, string> = {};

@@ -1,8 +1,8 @@
 // GET /api/health: liveness of the store and Redis, version and uptime. 200 when the store answers,
 // 503 when it does not (Redis is optional: its loss degrades, it does not fail).
 import type { Redis } from "ioredis";
-import type { TStore, TStoreKind } from "../store";
 import { pingRedis } from "../redis";
+import type { TStore, TStoreKind } from "../store";
 
 export type THealth = {
   status: "ok" | "degraded" | "down";
