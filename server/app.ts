@@ -1,21 +1,34 @@
 // Hotpath's composition root: one Node http server that routes API paths to Fastify, Socket.IO's
 // path to Socket.IO, and everything else to Next's request handler. `startHotpath` is what main.ts
 // runs and what integration tests call to get a real server on a free port.
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Redis } from "ioredis";
+import { KeyStore, LOCAL_ADMIN_FILE } from "./auth/keys";
+import { registerKeyRoutes } from "./auth/routes";
 import type { TConfig } from "./config/env";
 import { apiError, sendError } from "./http/errors";
 import { getHealth } from "./http/health";
+import { Ingestor } from "./ingest/ingest";
+import { PushGroups } from "./ingest/push-groups";
+import { registerIngestRoutes } from "./ingest/routes";
+import { SeriesRegistry } from "./ingest/series-registry";
+import { LiveBus } from "./live/bus";
 import { createLiveServer } from "./live/socket";
 import { startStatusFeed } from "./live/status";
 import { createSelfMetrics } from "./metrics/registry";
 import { RequestRate } from "./metrics/request-rate";
+import { BackgroundJobs } from "./pipeline/jobs";
+import { BatchWriter } from "./pipeline/writer";
+import { registerReadRoutes } from "./query/routes";
 import { connectRedis, redisState } from "./redis";
 import { openStore, type TStore } from "./store";
+import { registerTraceRoutes } from "./traces/routes";
 
 export const ROOT_DIR = path.resolve(import.meta.dirname, "..");
 export const VERSION: string = JSON.parse(readFileSync(path.join(ROOT_DIR, "package.json"), "utf8")).version;
@@ -33,6 +46,10 @@ export type THotpath = {
   port: number;
   store: TStore;
   api: FastifyInstance;
+  bus: LiveBus;
+  writer: BatchWriter;
+  jobs: BackgroundJobs;
+  keys: KeyStore;
   close(): Promise<void>;
 };
 
@@ -47,6 +64,33 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     : undefined;
   const metrics = createSelfMetrics();
   const requestRate = new RequestRate();
+  const bus = new LiveBus();
+  const prisma = store.prisma;
+  const keys = new KeyStore(prisma);
+  if (config.bootstrapKey) await keys.ensureBootstrap(config.bootstrapKey);
+  const localAdminFile = config.store.kind === "pglite" ? path.join(config.store.dataDir, LOCAL_ADMIN_FILE) : undefined;
+  if (localAdminFile) {
+    const secret = `hp_local_${randomBytes(24).toString("base64url")}`;
+    keys.setLocalAdminSecret(secret);
+    await writeFile(localAdminFile, JSON.stringify({ secret, pid: process.pid }), { mode: 0o600 });
+  }
+  const registry = new SeriesRegistry(prisma, {
+    maxActiveSeries: config.limits.maxActiveSeries,
+    maxSeriesPerMetric: config.limits.maxSeriesPerMetric,
+  });
+  await registry.warm(config.retention.rawMs);
+  const writer = new BatchWriter(
+    prisma,
+    bus,
+    {
+      maxBatchSamples: config.batch.maxSamples,
+      maxWaitMs: config.batch.maxWaitMs,
+      maxBufferedSamples: config.batch.maxBufferedSamples,
+    },
+    () => store.ping(),
+  );
+  const ingestor = new Ingestor(registry, writer, config.limits);
+  const pushGroups = new PushGroups(prisma);
 
   let nextApp: { close(): Promise<void> } | undefined;
   let nextHandler: TNextHandler | undefined;
@@ -79,6 +123,25 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   });
 
   registerApi(api, { store, redis, metrics, startedAt });
+  registerIngestRoutes(api, {
+    config,
+    prisma,
+    keys,
+    ingestor,
+    pushGroups,
+    bus,
+    storeAvailable: () => writer.storeAvailable,
+  });
+  registerReadRoutes(api, { config, prisma, keys });
+  registerKeyRoutes(api, { config, keys, pushGroups });
+  registerTraceRoutes(api, { prisma, keys });
+  const jobs = new BackgroundJobs(prisma, config, {
+    compactEveryMs: 10_000,
+    compactMinAgeMs: 20_000,
+    retentionEveryMs: 300_000,
+    log: api.log,
+  });
+  jobs.start();
 
   await api.listen({ port: config.port, host: config.host });
   const io = createLiveServer(api.server, redisPubSub);
@@ -97,10 +160,15 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   const close = () => {
     closing ??= (async () => {
       stopStatus();
-      // io.close() also closes the http server: no new connections, in-flight requests finish.
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      // Stop accepting; requests already in flight still get their answer once their batch commits.
+      api.server.close();
       api.server.closeIdleConnections();
+      await writer.drain();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
       await api.close();
+      await jobs.stop();
+      await keys.close();
+      if (localAdminFile) await rm(localAdminFile, { force: true });
       await nextApp?.close().catch(() => undefined);
       await Promise.all([redis, redisPubSub?.pub, redisPubSub?.sub].map((r) => r?.quit().catch(() => undefined)));
       await store.close();
@@ -108,7 +176,17 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     return closing;
   };
 
-  return { url: `http://${hostForUrl}:${address.port}`, port: address.port, store, api, close };
+  return {
+    url: `http://${hostForUrl}:${address.port}`,
+    port: address.port,
+    store,
+    api,
+    bus,
+    writer,
+    jobs,
+    keys,
+    close,
+  };
 }
 
 function registerApi(

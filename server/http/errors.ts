@@ -14,6 +14,11 @@ export type TApiErrorCode =
   | "unsupported_media_type"
   | "too_many_requests"
   | "store_unavailable"
+  | "parse_error"
+  | "limit_exceeded"
+  | "invalid_labels"
+  | "cardinality_limit"
+  | "buffer_full"
   | "internal";
 
 const STATUS: Record<TApiErrorCode, number> = {
@@ -27,6 +32,11 @@ const STATUS: Record<TApiErrorCode, number> = {
   unsupported_media_type: 415,
   too_many_requests: 429,
   store_unavailable: 503,
+  parse_error: 400,
+  limit_exceeded: 400,
+  invalid_labels: 400,
+  cardinality_limit: 429,
+  buffer_full: 429,
   internal: 500,
 };
 

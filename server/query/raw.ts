@@ -1,0 +1,82 @@
+// Raw samples for a set of series over a time range: compacted chunks plus the ingest blocks the
+// compactor has not reached yet, merged and sorted by time per series.
+import type { PrismaClient } from "@prisma/client";
+import type { TLabels } from "../ingest/model";
+import { decodeBlock, decodeChunk } from "../store/codec";
+import { exactName, selectorMatches, type TSelector } from "./selector";
+
+export type TSeriesRow = { id: number; name: string; labels: TLabels; type: string; unit: string; help: string };
+
+export async function findSeries(prisma: PrismaClient, selectors: TSelector[], limit: number): Promise<TSeriesRow[]> {
+  const out = new Map<number, TSeriesRow>();
+  for (const sel of selectors) {
+    const name = exactName(sel);
+    const rows = await prisma.series.findMany({
+      where: name ? { name } : {},
+      select: { id: true, name: true, labels: true, type: true, unit: true, help: true },
+      orderBy: { id: "asc" },
+    });
+    for (const r of rows) {
+      const labels = r.labels as TLabels;
+      if (selectorMatches(sel, r.name, labels)) out.set(r.id, { ...r, labels });
+      if (out.size >= limit) return [...out.values()];
+    }
+  }
+  return [...out.values()];
+}
+
+export async function readSamples(
+  prisma: PrismaClient,
+  seriesIds: number[],
+  startMs: number,
+  endMs: number,
+): Promise<Map<number, { ts: number[]; values: number[] }>> {
+  const result = new Map<number, { ts: number[]; values: number[] }>();
+  if (seriesIds.length === 0) return result;
+  const wanted = new Set(seriesIds);
+  const push = (id: number, t: number, v: number) => {
+    if (t < startMs || t > endMs) return;
+    let s = result.get(id);
+    if (!s) {
+      s = { ts: [], values: [] };
+      result.set(id, s);
+    }
+    s.ts.push(t);
+    s.values.push(v);
+  };
+  const chunks = await prisma.$queryRaw<{ series_id: number; count: number; data: Uint8Array }[]>`
+    SELECT series_id, count, data FROM sample_chunk
+    WHERE series_id = ANY(${seriesIds}::int[]) AND end_ts >= ${BigInt(Math.floor(startMs))} AND start_ts <= ${BigInt(Math.ceil(endMs))}`;
+  for (const c of chunks) {
+    const d = decodeChunk(c.data, c.count);
+    for (let i = 0; i < c.count; i++) push(c.series_id, d.ts[i] as number, d.values[i] as number);
+  }
+  const blocks = await prisma.$queryRaw<{ count: number; data: Uint8Array }[]>`
+    SELECT count, data FROM ingest_block WHERE max_ts >= ${BigInt(Math.floor(startMs))} AND min_ts <= ${BigInt(Math.ceil(endMs))}`;
+  for (const b of blocks) {
+    const d = decodeBlock(b.data, b.count);
+    for (let i = 0; i < b.count; i++) {
+      const id = d.seriesIds[i] as number;
+      if (wanted.has(id)) push(id, d.ts[i] as number, d.values[i] as number);
+    }
+  }
+  for (const s of result.values()) sortAndDedupe(s);
+  return result;
+}
+
+// The same (series, time) pushed twice keeps the last value written, as a later push overrides.
+function sortAndDedupe(s: { ts: number[]; values: number[] }): void {
+  const idx = s.ts.map((_, i) => i).sort((a, b) => (s.ts[a] as number) - (s.ts[b] as number) || a - b);
+  const ts: number[] = [];
+  const values: number[] = [];
+  for (const i of idx) {
+    const t = s.ts[i] as number;
+    if (ts.length > 0 && ts[ts.length - 1] === t) values[values.length - 1] = s.values[i] as number;
+    else {
+      ts.push(t);
+      values.push(s.values[i] as number);
+    }
+  }
+  s.ts = ts;
+  s.values = values;
+}
