@@ -1,12 +1,8 @@
 import type { Metadata } from "next";
-import { SectionPlaceholder } from "../../components/common/SectionPlaceholder";
+import { AgentsPage } from "../../components/agents/AgentsPage";
 
 export const metadata: Metadata = { title: "Agents · Hotpath" };
 
 export default function Page() {
-  return (
-    <SectionPlaceholder title="Agents">
-      Agents that push to Hotpath, their last push, and the API keys they use.
-    </SectionPlaceholder>
-  );
+  return <AgentsPage />;
 }
