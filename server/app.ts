@@ -80,12 +80,13 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   });
   await registry.warm(config.retention.rawMs);
   const writer = new BatchWriter(
-    prisma,
+    (block) => store.appendBlock(block),
     bus,
     {
       maxBatchSamples: config.batch.maxSamples,
       maxWaitMs: config.batch.maxWaitMs,
       maxBufferedSamples: config.batch.maxBufferedSamples,
+      maxInFlight: store.kind === "postgresql" ? 2 : 1,
     },
     () => store.ping(),
   );

@@ -164,7 +164,7 @@ for (const store of STORES) {
           "content-encoding": "snappy",
           "x-prometheus-remote-write-version": "0.1.0",
         },
-        body,
+        body: new Uint8Array(body),
       });
       expect(res.status).toBe(204);
       expect(await exportSeries(server.url, "rw_up")).toEqual([

@@ -1,10 +1,13 @@
 // From parsed metrics to committed samples: limits, label merge, series ids, delta and additive
 // counters, then the batch writer. Callable without HTTP; the routes only parse and answer.
 import type { TIngestLimits } from "../config/env";
+import { distinctIds } from "../pipeline/distinct";
 import type { BatchWriter } from "../pipeline/writer";
 import { WriteRejected } from "../pipeline/writer";
-import type { TLabels, TParsedMetrics, TSampleIn } from "./model";
+import type { TLabels, TParsedMetrics, TParseError, TSampleIn } from "./model";
+import { parsePromText } from "./parse/prom-text";
 import type { SeriesRegistry, TSeriesInput } from "./series-registry";
+import { RawSeriesCache } from "./text-fast-path";
 
 export type TIngestError = {
   code: "limit_exceeded" | "invalid_labels" | "cardinality_limit" | "buffer_full" | "store_unavailable";
@@ -28,12 +31,50 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export class Ingestor {
   // Running totals for delta-temporality counters and additive pushes, by series id.
   private readonly totals = new Map<number, number>();
+  private readonly rawCache = new RawSeriesCache(2_000_000);
 
   constructor(
     private readonly registry: SeriesRegistry,
     private readonly writer: BatchWriter,
     private readonly limits: TIngestLimits,
   ) {}
+
+  /**
+   * Prometheus text: the raw-series cache first, the full parser when any line needs it. Both paths
+   * store the same samples; only the full parser produces errors.
+   */
+  async ingestPromText(
+    text: string,
+    opts: TIngestOptions & { openMetrics?: boolean },
+  ): Promise<TIngestResult | { ok: false; error: TIngestError } | { ok: false; parseError: TParseError }> {
+    const context = contextKey(opts.extraLabels);
+    const simple = !opts.openMetrics && !opts.additiveCounters;
+    const fast = simple ? this.rawCache.tryResolve(text, context) : undefined;
+    if (fast && fast.ids.length <= this.limits.maxSamplesPerRequest) {
+      const n = fast.ids.length;
+      const ts = fast.ts;
+      for (let i = 0; i < n; i++) if (fast.hasTs[i] === 0) ts[i] = opts.receivedAtMs;
+      try {
+        await this.writer.submit({ seriesIds: fast.ids, ts, values: fast.values });
+      } catch (err) {
+        if (err instanceof WriteRejected) return { ok: false, error: { ...err.detail } };
+        throw err;
+      }
+      return { ok: true, samples: n, series: countDistinct(fast.ids), newSeries: 0, seriesIds: fast.ids };
+    }
+    const parsed = parsePromText(text, { openMetrics: opts.openMetrics });
+    if (!parsed.ok) return { ok: false, parseError: parsed.error };
+    const result = await this.ingest(parsed.value, opts);
+    if (result.ok && simple) {
+      this.rawCache.learn(
+        text,
+        context,
+        result.seriesIds,
+        parsed.value.samples.map((s) => s.name),
+      );
+    }
+    return result;
+  }
 
   async ingest(
     parsed: TParsedMetrics,
@@ -62,11 +103,11 @@ export class Ingestor {
 
     const resolved = await this.registry.resolve(inputs);
     if (!resolved.ok) return { ok: false, error: resolved.error };
-    const distinct = new Set(resolved.ids);
-    if (distinct.size > this.limits.maxSeriesPerRequest) {
+    const distinct = countDistinct(resolved.ids);
+    if (distinct > this.limits.maxSeriesPerRequest) {
       return fail(
         "limit_exceeded",
-        `${distinct.size} series in one request; the limit is ${this.limits.maxSeriesPerRequest}`,
+        `${distinct} series in one request; the limit is ${this.limits.maxSeriesPerRequest}`,
         {
           limit: "series_per_request",
         },
@@ -98,7 +139,7 @@ export class Ingestor {
     }
     // Only a committed total may become the base of the next increment.
     for (const [id, total] of pendingTotals) this.totals.set(id, total);
-    return { ok: true, samples: n, series: distinct.size, newSeries: resolved.created, seriesIds: resolved.ids };
+    return { ok: true, samples: n, series: distinct, newSeries: resolved.created, seriesIds: resolved.ids };
   }
 
   private checkLabels(name: string, labels: TLabels): { message: string; limit: string } | undefined {
@@ -149,6 +190,16 @@ function isCounterSample(s: TSampleIn, parsed: TParsedMetrics): boolean {
   // Histogram and summary _count/_sum/_bucket are counters too.
   if (type === "histogram" || type === "summary") return s.name !== s.family || type === "histogram";
   return false;
+}
+
+function contextKey(extra: TLabels | undefined): string {
+  if (!extra) return "";
+  const keys = Object.keys(extra).sort();
+  return keys.map((k) => `${k}\u0001${extra[k]}`).join("\u0000");
+}
+
+function countDistinct(ids: Int32Array): number {
+  return distinctIds(ids).length;
 }
 
 function fail(code: TIngestError["code"], message: string, details: Record<string, unknown> = {}) {

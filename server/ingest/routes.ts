@@ -53,10 +53,16 @@ export function registerIngestRoutes(api: FastifyInstance, deps: TIngestDeps): v
       const query = req.query as Record<string, string | undefined>;
       const extra: Record<string, string> = {};
       for (const k of ["job", "instance"]) if (query[k]) extra[k] = query[k] as string;
-      const parsed = parsePromText(body.toString("utf8"), { openMetrics: isOpenMetrics(req) });
-      if (!parsed.ok) return sendParseError(reply, parsed.error, "Prometheus text");
-      const result = await deps.ingestor.ingest(parsed.value, { extraLabels: extra, receivedAtMs: Date.now() });
-      if (!result.ok) return sendIngestError(reply, result.error);
+      const result = await deps.ingestor.ingestPromText(body.toString("utf8"), {
+        extraLabels: extra,
+        receivedAtMs: Date.now(),
+        openMetrics: isOpenMetrics(req),
+      });
+      if (!result.ok) {
+        return "parseError" in result
+          ? sendParseError(reply, result.parseError, "Prometheus text")
+          : sendIngestError(reply, result.error);
+      }
       return reply.code(200).send({ status: "success", samples: result.samples, series: result.series });
     });
 

@@ -102,7 +102,8 @@ export async function compactOnce(prisma: PrismaClient, opts: TCompactorOptions)
   return { blocks: picked.length, samples: total, chunks: chunk.ids.length, rollups1m: r1m.size, rollups1h: r1h.size };
 }
 
-class RollupRows {
+/** Per-(series, bucket) aggregates of sorted samples; exported for its unit test. */
+export class RollupRows {
   ids: number[] = [];
   buckets: bigint[] = [];
   aggs: TAgg[] = [];

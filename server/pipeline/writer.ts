@@ -1,10 +1,11 @@
 // The batch writer: a bounded buffer in front of the store with group commit. Every submit() waits
 // for the batch that carries it to commit, so a 2xx means durable; batching costs latency, never
-// durability. One write is in flight at a time: while it runs, new submissions pile up and go in the
-// next batch together, which is what makes throughput grow with load.
-import type { PrismaClient } from "@prisma/client";
+// durability. At most `maxInFlight` writes run at a time: while they run, new submissions pile up and
+// go in the next batch together, which is what makes throughput grow with load.
 import type { LiveBus } from "../live/bus";
+import type { TStore } from "../store";
 import { encodeBlock, type TSampleColumns } from "../store/codec";
+import { distinctIds } from "./distinct";
 
 export type TWriterOptions = {
   /** A batch closes at this many samples (more can wait for the next one). */
@@ -13,6 +14,8 @@ export type TWriterOptions = {
   maxWaitMs: number;
   /** Samples accepted but not yet committed, across all batches: past this, submit() refuses. */
   maxBufferedSamples: number;
+  /** Batches committing at once: 1 for PGlite (single-threaded anyway), 2 for PostgreSQL. */
+  maxInFlight: number;
 };
 
 export type TWriteRejection =
@@ -30,7 +33,7 @@ type TPending = { cols: TSampleColumns; resolve: () => void; reject: (e: Error) 
 export class BatchWriter {
   private queue: TPending[] = [];
   private queuedSamples = 0;
-  private inFlight: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private storeDownSince: number | undefined;
   private lastStoreError = "";
@@ -38,7 +41,7 @@ export class BatchWriter {
   readonly stats = { batches: 0, samples: 0, failedBatches: 0, lastBatchSamples: 0, lastBatchMs: 0 };
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly append: TStore["appendBlock"],
     private readonly bus: LiveBus,
     private readonly opts: TWriterOptions,
     private readonly probe: () => Promise<unknown>,
@@ -89,14 +92,14 @@ export class BatchWriter {
   /** Commits everything queued; used at shutdown so accepted requests are answered. */
   async drain(): Promise<void> {
     this.closed = true;
-    while (this.queue.length > 0 || this.inFlight) {
-      if (this.inFlight) await this.inFlight;
-      else this.flushNow();
+    while (this.queue.length > 0 || this.inFlight.size > 0) {
+      if (this.queue.length > 0 && this.inFlight.size < this.opts.maxInFlight) this.flushNow();
+      else await Promise.race(this.inFlight);
     }
   }
 
   private schedule(): void {
-    if (this.inFlight) return; // the running write's completion starts the next batch
+    if (this.inFlight.size >= this.opts.maxInFlight) return; // a finishing write starts the next batch
     if (this.queuedSamples >= this.opts.maxBatchSamples || this.opts.maxWaitMs <= 0) {
       this.flushNow();
       return;
@@ -109,7 +112,7 @@ export class BatchWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight.size >= this.opts.maxInFlight || this.queue.length === 0) return;
     const batch: TPending[] = [];
     let size = 0;
     while (
@@ -120,11 +123,12 @@ export class BatchWriter {
       batch.push(p);
       size += p.cols.seriesIds.length;
     }
-    this.inFlight = this.write(batch, size).finally(() => {
+    const write: Promise<void> = this.write(batch, size).finally(() => {
       this.queuedSamples -= size;
-      this.inFlight = undefined;
+      this.inFlight.delete(write);
       if (this.queue.length > 0) this.schedule();
     });
+    this.inFlight.add(write);
   }
 
   private async write(batch: TPending[], size: number): Promise<void> {
@@ -141,9 +145,7 @@ export class BatchWriter {
     }
     const started = performance.now();
     try {
-      const data = encodeBlock(cols).toString("base64");
-      await this.prisma.$executeRaw`INSERT INTO ingest_block (min_ts, max_ts, count, data)
-        VALUES (${BigInt(minTs)}, ${BigInt(maxTs)}, ${size}, decode(${data}, 'base64'))`;
+      await this.append({ minTs, maxTs, count: size, data: encodeBlock(cols) });
     } catch (err) {
       this.stats.failedBatches++;
       this.markStoreDown((err as Error).message);
@@ -160,7 +162,7 @@ export class BatchWriter {
     this.stats.lastBatchSamples = size;
     this.stats.lastBatchMs = performance.now() - started;
     for (const p of batch) p.resolve();
-    this.bus.emit("commit", { seriesIds: distinct(cols.seriesIds), minTs, maxTs, samples: size, columns: cols });
+    this.bus.emit("commit", { seriesIds: distinctIds(cols.seriesIds), minTs, maxTs, samples: size, columns: cols });
   }
 
   private markStoreDown(message: string): void {
@@ -196,8 +198,4 @@ function concatColumns(parts: TSampleColumns[], size: number): TSampleColumns {
     o += p.seriesIds.length;
   }
   return out;
-}
-
-function distinct(ids: Int32Array): Int32Array {
-  return Int32Array.from(new Set(ids));
 }

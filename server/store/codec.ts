@@ -7,12 +7,23 @@ export type TSampleColumns = {
   values: Float64Array;
 };
 
+// Millisecond timestamps fit in 53 bits: two 32-bit halves avoid a BigInt per sample.
+function writeInt64s(buf: Buffer, ts: ArrayLike<number>, n: number): void {
+  const words = new Uint32Array(buf.buffer, buf.byteOffset, n * 2);
+  for (let i = 0; i < n; i++) {
+    const t = ts[i] as number;
+    const hi = Math.floor(t / 4294967296);
+    words[i * 2] = t - hi * 4294967296;
+    words[i * 2 + 1] = hi;
+  }
+}
+
 export function encodeBlock(cols: TSampleColumns): Buffer {
   const n = cols.seriesIds.length;
-  const buf = Buffer.allocUnsafe(n * 20);
+  // Allocated from a fresh ArrayBuffer: typed-array views need 8-byte alignment.
+  const buf = Buffer.from(new ArrayBuffer(n * 20));
   // Timestamps first so the 8-byte columns stay aligned for Float64Array views on decode.
-  const tsView = new BigInt64Array(buf.buffer, buf.byteOffset, n);
-  for (let i = 0; i < n; i++) tsView[i] = BigInt(cols.ts[i] as number);
+  writeInt64s(buf, cols.ts, n);
   new Float64Array(buf.buffer, buf.byteOffset + n * 8, n).set(cols.values);
   new Int32Array(buf.buffer, buf.byteOffset + n * 16, n).set(cols.seriesIds);
   return buf;
@@ -33,9 +44,8 @@ export function decodeBlock(data: Uint8Array, count: number): TSampleColumns {
 /** A chunk: `count` int64 timestamps then `count` float64 values, sorted by time. */
 export function encodeChunk(ts: ArrayLike<number>, values: ArrayLike<number>): Buffer {
   const n = ts.length;
-  const buf = Buffer.allocUnsafe(n * 16);
-  const tsView = new BigInt64Array(buf.buffer, buf.byteOffset, n);
-  for (let i = 0; i < n; i++) tsView[i] = BigInt(ts[i] as number);
+  const buf = Buffer.from(new ArrayBuffer(n * 16));
+  writeInt64s(buf, ts, n);
   const vals = new Float64Array(buf.buffer, buf.byteOffset + n * 8, n);
   for (let i = 0; i < n; i++) vals[i] = values[i] as number;
   return buf;

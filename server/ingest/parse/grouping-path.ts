@@ -52,6 +52,10 @@ function decodeBase64(encoded: string): TDecoded {
 /**
  * Parses the path after `/metrics`, e.g. `/job/batch/instance/host-1` or
  * `/job@base64/YmF0Y2g/path@base64/L3Zhci90bXA`. The returned labels include `job`.
+ *
+ * Pass the path as it came over the wire (e.g. from `request.url`, query string removed), not a
+ * router parameter: routers decode `%2F` to "/" and `%25` to "%", which would split values apart
+ * and then be decoded a second time here.
  */
 export function parseGroupingPath(path: string): TParseResult<TGroupingKey> {
   const trimmed = path.startsWith("/") ? path.slice(1) : path;

@@ -68,7 +68,7 @@ function field(o: TObj, key: string): unknown {
 export function arrayField(o: TObj, key: string, path: string): unknown[] {
   const v = field(o, key);
   if (v === undefined) return EMPTY;
-  if (!Array.isArray(v)) fail(join(path, key), `expected an array, got ${describe(v)}`);
+  if (!Array.isArray(v)) fail(join(path, key), `expected an array, got ${describeValue(v)}`);
   return v;
 }
 
@@ -77,26 +77,26 @@ const EMPTY: unknown[] = [];
 export function objectField(o: TObj, key: string, path: string): TObj | undefined {
   const v = own(o, key);
   if (v === undefined) return undefined;
-  if (!isObj(v)) fail(join(path, key), `expected an object, got ${describe(v)}`);
+  if (!isObj(v)) fail(join(path, key), `expected an object, got ${describeValue(v)}`);
   return v;
 }
 
 export function elementObject(v: unknown, path: string): TObj {
-  if (!isObj(v)) fail(path, `expected an object, got ${describe(v)}`);
+  if (!isObj(v)) fail(path, `expected an object, got ${describeValue(v)}`);
   return v;
 }
 
 export function stringField(o: TObj, key: string, path: string): string {
   const v = field(o, key);
   if (v === undefined) return "";
-  if (typeof v !== "string") fail(join(path, key), `expected a string, got ${describe(v)}`);
+  if (typeof v !== "string") fail(join(path, key), `expected a string, got ${describeValue(v)}`);
   return v;
 }
 
 export function boolField(o: TObj, key: string, path: string): boolean {
   const v = field(o, key);
   if (v === undefined) return false;
-  if (typeof v !== "boolean") fail(join(path, key), `expected a boolean, got ${describe(v)}`);
+  if (typeof v !== "boolean") fail(join(path, key), `expected a boolean, got ${describeValue(v)}`);
   return v;
 }
 
@@ -104,10 +104,10 @@ export function uint32Field(o: TObj, key: string, path: string): number {
   const v = field(o, key);
   if (v === undefined) return 0;
   if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff) return v;
-  return fail(join(path, key), `expected an unsigned 32-bit integer, got ${describe(v)}`);
+  return fail(join(path, key), `expected an unsigned 32-bit integer, got ${describeValue(v)}`);
 }
 
-export function describe(v: unknown): string {
+export function describeValue(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
@@ -144,7 +144,7 @@ export function int64Value(v: unknown, path: string, signed: boolean): bigint {
   } else {
     return fail(
       path,
-      `expected a ${signed ? "" : "non-negative "}64-bit integer (number or decimal string), got ${describe(v)}`,
+      `expected a ${signed ? "" : "non-negative "}64-bit integer (number or decimal string), got ${describeValue(v)}`,
     );
   }
   if (signed ? n < I64_MIN || n > I64_MAX : n < 0n || n > U64_MAX) {
@@ -173,7 +173,7 @@ export function doubleValue(v: unknown, path: string): number {
     const n = Number(v);
     if (v.trim() !== "" && !Number.isNaN(n)) return n;
   }
-  return fail(path, `expected a number, got ${describe(v)}`);
+  return fail(path, `expected a number, got ${describeValue(v)}`);
 }
 
 export function doubleField(o: TObj, key: string, path: string): number {
@@ -206,7 +206,7 @@ export function enumField(o: TObj, key: string, path: string, names: readonly st
   }
   return fail(
     join(path, key),
-    `expected an enum number 0..${names.length - 1} (${names.join(", ")}), got ${describe(v)}`,
+    `expected an enum number 0..${names.length - 1} (${names.join(", ")}), got ${describeValue(v)}`,
   );
 }
 
@@ -224,7 +224,7 @@ export function idField(o: TObj, key: string, path: string, bytes: number): stri
   if (v instanceof Uint8Array) {
     if (v.length === 0) return undefined;
     if (v.length !== bytes) fail(join(path, key), `id is ${v.length} bytes; expected ${bytes} bytes`);
-    hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
+    hex = (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength)).toString("hex");
   } else if (typeof v === "string") {
     if (v.length === 0) return undefined;
     if (v.length !== bytes * 2 || !HEX_RE.test(v)) {
@@ -235,7 +235,7 @@ export function idField(o: TObj, key: string, path: string, bytes: number): stri
     }
     hex = v.toLowerCase();
   } else {
-    return fail(join(path, key), `expected a hex string, got ${describe(v)}`);
+    return fail(join(path, key), `expected a hex string, got ${describeValue(v)}`);
   }
   return hex;
 }
@@ -254,16 +254,16 @@ const MAX_ANY_DEPTH = 32;
  */
 export function anyValue(v: unknown, path: string, depth = 0): TAttrValue {
   if (v === undefined || v === null) return null;
-  if (!isObj(v)) fail(path, `expected an AnyValue object, got ${describe(v)}`);
+  if (!isObj(v)) fail(path, `expected an AnyValue object, got ${describeValue(v)}`);
   if (depth > MAX_ANY_DEPTH) fail(path, `AnyValue nested deeper than ${MAX_ANY_DEPTH} levels`);
   let x = own(v, "stringValue");
   if (x !== undefined) {
-    if (typeof x !== "string") fail(`${path}.stringValue`, `expected a string, got ${describe(x)}`);
+    if (typeof x !== "string") fail(`${path}.stringValue`, `expected a string, got ${describeValue(x)}`);
     return x;
   }
   x = own(v, "boolValue");
   if (x !== undefined) {
-    if (typeof x !== "boolean") fail(`${path}.boolValue`, `expected a boolean, got ${describe(x)}`);
+    if (typeof x !== "boolean") fail(`${path}.boolValue`, `expected a boolean, got ${describeValue(x)}`);
     return x;
   }
   x = own(v, "intValue");
@@ -293,7 +293,7 @@ export function anyValue(v: unknown, path: string, depth = 0): TAttrValue {
   if (x !== undefined) {
     if (x instanceof Uint8Array) return Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString("base64");
     if (typeof x === "string") return x;
-    fail(`${path}.bytesValue`, `expected base64 bytes, got ${describe(x)}`);
+    fail(`${path}.bytesValue`, `expected base64 bytes, got ${describeValue(x)}`);
   }
   return null;
 }

@@ -323,7 +323,7 @@ class MetricsWalker {
       let value: number;
       if (d !== undefined) value = doubleValue(d, `${pp}.asDouble`);
       else if (n !== undefined) value = int64ToNumber(n, `${pp}.asInt`, true);
-      else return fail(pp, "data point has no value; expected asDouble or asInt");
+      else fail(pp, "data point has no value; expected asDouble or asInt");
       this.push(name, this.labels(p, pp, res), value, timestampMs(p, pp), name, delta);
     }
   }

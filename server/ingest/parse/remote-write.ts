@@ -1,11 +1,15 @@
 // Prometheus remote write 1.0: snappy block format around a protobuf WriteRequest.
 //
+// Decompression does not use snappyjs' uncompress: on crafted input (a 4-byte literal length with the
+// top bit set) its position goes negative and it loops forever, and it never checks that the output
+// was filled. snappyBlockUncompress below validates every element instead.
+//
 // The decoder walks the wire format directly with a protobufjs Reader instead of materialising
 // WriteRequest → TimeSeries → Sample messages: a reflected decode allocates a message object per
 // label and per sample plus a Long per timestamp, which is most of the cost on this hot path. The
 // reflected schema in remote-write.proto.ts stays the reference (tests compare both decoders).
 import protobuf from "protobufjs";
-import { compress, uncompress } from "snappyjs";
+import { compress } from "snappyjs";
 import type { TLabels, TMetricMeta, TMetricType, TParsedMetrics, TParseResult, TSampleIn } from "../model";
 import { RW_FIELDS, WriteRequestType } from "./remote-write.proto";
 
@@ -424,6 +428,92 @@ function walk(buf: Uint8Array, c: TCursor): TParsedMetrics {
   return { samples, meta };
 }
 
+class SnappyError extends Error {}
+
+function snappyFail(message: string): never {
+  throw new SnappyError(message);
+}
+
+/**
+ * Snappy block format (https://github.com/google/snappy/blob/main/format_description.txt): a varint
+ * uncompressed length, then literals and back-references. Every length and offset is checked against
+ * the input and the announced output size, so hostile input ends in a SnappyError, never a hang or an
+ * out-of-bounds write.
+ */
+export function snappyBlockUncompress(input: Uint8Array, maxLength: number): Buffer {
+  const inLen = input.length;
+  let pos = 0;
+  let outLen = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (shift > 28) snappyFail("uncompressed length varint is longer than 5 bytes");
+    if (pos >= inLen) snappyFail("body ends inside the uncompressed length header");
+    const b = input[pos++] as number;
+    outLen += (b & 127) * 2 ** shift;
+    if (b < 128) break;
+  }
+  if (outLen > 0xffffffff) snappyFail(`uncompressed length ${outLen} exceeds 32 bits`);
+  if (outLen > maxLength) snappyFail(`uncompressed length ${outLen} is over the limit of ${maxLength} bytes`);
+  const out = Buffer.allocUnsafe(outLen);
+  let op = 0;
+  while (pos < inLen) {
+    const tag = input[pos++] as number;
+    const kind = tag & 3;
+    if (kind === 0) {
+      let len = (tag >>> 2) + 1;
+      if (len > 60) {
+        const extra = len - 60;
+        if (pos + extra > inLen) snappyFail(`literal length at byte ${pos - 1} runs past the end of the body`);
+        len = 0;
+        for (let i = 0; i < extra; i++) len += (input[pos + i] as number) * 2 ** (8 * i);
+        len += 1;
+        pos += extra;
+      }
+      if (pos + len > inLen) snappyFail(`literal of ${len} bytes at byte ${pos} runs past the end of the body`);
+      if (op + len > outLen) snappyFail(`literal at byte ${pos} overflows the announced length ${outLen}`);
+      if (len < 16) {
+        for (let i = 0; i < len; i++) out[op + i] = input[pos + i] as number;
+      } else {
+        out.set(input.subarray(pos, pos + len), op);
+      }
+      pos += len;
+      op += len;
+      continue;
+    }
+    let len: number;
+    let offset: number;
+    if (kind === 1) {
+      if (pos >= inLen) snappyFail(`copy at byte ${pos - 1} is truncated`);
+      len = ((tag >>> 2) & 7) + 4;
+      offset = ((tag >>> 5) << 8) | (input[pos++] as number);
+    } else if (kind === 2) {
+      if (pos + 2 > inLen) snappyFail(`copy at byte ${pos - 1} is truncated`);
+      len = (tag >>> 2) + 1;
+      offset = (input[pos] as number) | ((input[pos + 1] as number) << 8);
+      pos += 2;
+    } else {
+      if (pos + 4 > inLen) snappyFail(`copy at byte ${pos - 1} is truncated`);
+      len = (tag >>> 2) + 1;
+      offset =
+        (input[pos] as number) +
+        (input[pos + 1] as number) * 0x100 +
+        (input[pos + 2] as number) * 0x10000 +
+        (input[pos + 3] as number) * 0x1000000;
+      pos += 4;
+    }
+    if (offset === 0 || offset > op) snappyFail(`copy offset ${offset} at output byte ${op} points outside the output`);
+    if (op + len > outLen) snappyFail(`copy at output byte ${op} overflows the announced length ${outLen}`);
+    if (offset >= len) {
+      out.copyWithin(op, op - offset, op - offset + len);
+    } else {
+      // Overlapping copy repeats the last `offset` bytes (run-length style); must go byte by byte.
+      for (let i = 0; i < len; i++) out[op + i] = out[op - offset + i] as number;
+    }
+    op += len;
+  }
+  if (op !== outLen) snappyFail(`body decompresses to ${op} bytes but announces ${outLen}; truncated?`);
+  return out;
+}
+
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -439,7 +529,7 @@ export function decodeRemoteWrite(body: Buffer, options: TRemoteWriteOptions = {
   const max = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
   let raw: Uint8Array;
   try {
-    raw = uncompress(body, max);
+    raw = snappyBlockUncompress(body, max);
   } catch (e) {
     return {
       ok: false,
