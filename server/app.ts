@@ -21,7 +21,7 @@ import { SeriesRegistry } from "./ingest/series-registry";
 import { LiveBus } from "./live/bus";
 import { createLiveServer } from "./live/socket";
 import { startStatusFeed } from "./live/status";
-import { createSelfMetrics } from "./metrics/registry";
+import { createSelfMetrics, registerPipelineMetrics } from "./metrics/registry";
 import { RequestRate } from "./metrics/request-rate";
 import { BackgroundJobs } from "./pipeline/jobs";
 import { BatchWriter } from "./pipeline/writer";
@@ -143,6 +143,15 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     log: api.log,
   });
   jobs.start();
+  registerPipelineMetrics(metrics.registry, {
+    committedSamples: () => writer.stats.samples,
+    committedBatches: () => writer.stats.batches,
+    failedBatches: () => writer.stats.failedBatches,
+    bufferedSamples: () => writer.bufferedSamples,
+    activeSeries: () => registry.activeSeries,
+    compactedSamples: () => jobs.stats.compactedSamples,
+    storeAvailable: () => writer.storeAvailable,
+  });
 
   await api.listen({ port: config.port, host: config.host });
   const io = createLiveServer(api.server, redisPubSub);

@@ -18,3 +18,33 @@ export function createSelfMetrics(): TSelfMetrics {
   });
   return { registry, httpDuration };
 }
+
+export type TPipelineFigures = {
+  committedSamples(): number;
+  committedBatches(): number;
+  failedBatches(): number;
+  bufferedSamples(): number;
+  activeSeries(): number;
+  compactedSamples(): number;
+  storeAvailable(): boolean;
+};
+
+/** Pipeline figures read at scrape time: no bookkeeping on the ingest path. */
+export function registerPipelineMetrics(registry: client.Registry, f: TPipelineFigures): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new client.Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge("hotpath_ingest_committed_samples", "Samples committed to the store since start.", f.committedSamples);
+  gauge("hotpath_ingest_committed_batches", "Group-commit batches committed since start.", f.committedBatches);
+  gauge("hotpath_ingest_failed_batches", "Batches the store refused since start.", f.failedBatches);
+  gauge("hotpath_ingest_buffered_samples", "Samples accepted and waiting for their batch to commit.", f.bufferedSamples);
+  gauge("hotpath_active_series", "Series known to the cardinality guard.", f.activeSeries);
+  gauge("hotpath_compacted_samples", "Samples moved from ingest blocks into chunks and rollups since start.", f.compactedSamples);
+  gauge("hotpath_store_available", "1 while the store accepts writes.", () => (f.storeAvailable() ? 1 : 0));
+}

@@ -11,14 +11,14 @@ syntax = "proto3";
 package opentelemetry.proto;
 
 message AnyValue {
-  // oneof value
-  string string_value = 1;
-  bool bool_value = 2;
-  int64 int_value = 3;
-  double double_value = 4;
+  // oneof value (see the note below on why these are \`optional\` instead)
+  optional string string_value = 1;
+  optional bool bool_value = 2;
+  optional int64 int_value = 3;
+  optional double double_value = 4;
   ArrayValue array_value = 5;
   KeyValueList kvlist_value = 6;
-  bytes bytes_value = 7;
+  optional bytes bytes_value = 7;
 }
 message ArrayValue { repeated AnyValue values = 1; }
 message KeyValueList { repeated KeyValue values = 1; }
@@ -49,12 +49,13 @@ message Metric {
   string name = 1;
   string description = 2;
   string unit = 3;
-  // oneof data
-  Gauge gauge = 5;
-  Sum sum = 7;
-  Histogram histogram = 9;
-  ExponentialHistogram exponential_histogram = 10;
-  Summary summary = 11;
+  oneof data {
+    Gauge gauge = 5;
+    Sum sum = 7;
+    Histogram histogram = 9;
+    ExponentialHistogram exponential_histogram = 10;
+    Summary summary = 11;
+  }
 }
 message Gauge { repeated NumberDataPoint data_points = 1; }
 message Sum {
@@ -76,8 +77,8 @@ message NumberDataPoint {
   fixed64 start_time_unix_nano = 2;
   fixed64 time_unix_nano = 3;
   // oneof value
-  double as_double = 4;
-  sfixed64 as_int = 6;
+  optional double as_double = 4;
+  optional sfixed64 as_int = 6;
   uint32 flags = 8;
 }
 message HistogramDataPoint {
@@ -85,12 +86,12 @@ message HistogramDataPoint {
   fixed64 start_time_unix_nano = 2;
   fixed64 time_unix_nano = 3;
   fixed64 count = 4;
-  double sum = 5; // optional
+  optional double sum = 5;
   repeated fixed64 bucket_counts = 6;
   repeated double explicit_bounds = 7;
   uint32 flags = 10;
-  double min = 11; // optional
-  double max = 12; // optional
+  optional double min = 11;
+  optional double max = 12;
 }
 message SummaryDataPoint {
   repeated KeyValue attributes = 7;
@@ -141,10 +142,12 @@ message Status {
 }
 `;
 
-// oneof and proto3 `optional` are declared as plain fields above: the wire format is identical, and
-// protobufjs implements oneof members with a setter that `delete`s the siblings, which drops every
-// decoded AnyValue/data point into slow dictionary mode (a third of the decode time in profiles).
-// Presence is still observable: protobufjs only sets an own property for a field that was on the wire.
+// The AnyValue and NumberDataPoint oneofs are declared as proto3 `optional` fields: same wire format
+// and still explicit presence (protobufjs only sets an own property for a field that was on the wire,
+// even at its default value), but protobufjs implements a real oneof with a setter that `delete`s every
+// sibling member on each decoded value, which cost about a third of trace decoding in profiles.
+// Plain proto3 fields would not do: protobufjs drops default values of implicit-presence fields, so
+// an attribute "" or a gauge at 0 would look unset.
 //
 // Enums are declared as int32 above: same varint on the wire, and it keeps unknown values visible as
 // numbers so validation can name them instead of protobufjs mapping them silently.
