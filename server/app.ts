@@ -12,6 +12,8 @@ import type { Redis } from "ioredis";
 import { KeyStore, LOCAL_ADMIN_FILE } from "./auth/keys";
 import { registerKeyRoutes } from "./auth/routes";
 import type { TConfig } from "./config/env";
+import { provisionDashboards } from "./dashboards/queries";
+import { registerDashboardRoutes } from "./dashboards/routes";
 import { apiError, sendError } from "./http/errors";
 import { getHealth } from "./http/health";
 import { Ingestor } from "./ingest/ingest";
@@ -79,6 +81,7 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     maxSeriesPerMetric: config.limits.maxSeriesPerMetric,
   });
   await registry.warm(config.retention.rawMs);
+  await provisionDashboards(prisma);
   const writer = new BatchWriter(
     (block) => store.appendBlock(block),
     bus,
@@ -136,6 +139,7 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   registerReadRoutes(api, { config, prisma, keys });
   registerKeyRoutes(api, { config, keys, pushGroups });
   registerTraceRoutes(api, { prisma, keys });
+  registerDashboardRoutes(api, { prisma, keys });
   const jobs = new BackgroundJobs(prisma, config, {
     compactEveryMs: 10_000,
     compactMinAgeMs: 20_000,

@@ -19,6 +19,7 @@ export type TApiErrorCode =
   | "invalid_labels"
   | "cardinality_limit"
   | "buffer_full"
+  | "conflict"
   | "internal";
 
 const STATUS: Record<TApiErrorCode, number> = {
@@ -37,6 +38,7 @@ const STATUS: Record<TApiErrorCode, number> = {
   invalid_labels: 400,
   cardinality_limit: 429,
   buffer_full: 429,
+  conflict: 409,
   internal: 500,
 };
 

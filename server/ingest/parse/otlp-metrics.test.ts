@@ -191,6 +191,19 @@ describe("decodeOtlpMetrics with the OpenTelemetry JS SDK and serializers", () =
     expect([...got.meta.keys()]).toEqual(["rpc_calls_total"]);
   });
 
+  it("zero values and empty/false attributes survive protobuf decoding", async () => {
+    const { reader, meter } = setup(AggregationTemporality.CUMULATIVE);
+    meter.createGauge("zero.double").record(0, { empty: "", off: false, n: 0, neg: -1 });
+    meter.createGauge("zero.int", { valueType: ValueType.INT }).record(0);
+    meter.createCounter("never.incremented").add(0);
+    const got = decodeBoth((await reader.collect()).resourceMetrics);
+    expect(got.samples.map((s) => [s.name, s.value, s.labels])).toEqual([
+      ["zero_double", 0, { off: "false", n: "0", neg: "-1", ...JOB }],
+      ["zero_int", 0, { ...JOB }],
+      ["never_incremented_total", 0, { ...JOB }],
+    ]);
+  });
+
   it("sanitizes attribute keys like Prometheus and lets the resource own job/instance", async () => {
     const { reader, meter } = setup(AggregationTemporality.CUMULATIVE);
     meter.createGauge("temp").record(21.5, {

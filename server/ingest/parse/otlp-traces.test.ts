@@ -131,6 +131,27 @@ describe("decodeOtlpTraces with the OpenTelemetry JS SDK and serializers", () =>
   });
 });
 
+describe("decodeOtlpTraces keeps default-valued attributes", () => {
+  it("0, false, empty string and negative ints through both serializers", () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    provider
+      .getTracer("t")
+      .startSpan("defaults", { attributes: { zero: 0, no: false, empty: "", neg: -1, big: 2 ** 60, nums: [0, 1.5] } })
+      .end();
+    const [s] = decodeBoth(exporter.getFinishedSpans());
+    expect(s?.attributes).toEqual({
+      zero: 0,
+      no: false,
+      empty: "",
+      neg: -1,
+      big: "1152921504606846976",
+      nums: [0, 1.5],
+    });
+    expect(s?.kind).toBe("internal");
+  });
+});
+
 const TRACE = "5b8efff798038103d269b633813fc60c";
 const SPAN = "eee19b7ec3c1b174";
 

@@ -347,6 +347,15 @@ describe("decodeRemoteWrite", () => {
       expect(e.message).toMatch(/wire type 64-bit .* expected varint/);
     });
 
+    it("a string running past its enclosing label", () => {
+      // The label claims 3 bytes, but its name string inside claims 5.
+      const series = Buffer.from([(1 << 3) | 2, 3, (1 << 3) | 2, 5, ...Buffer.from("abcde")]);
+      const req = Buffer.concat([Buffer.from([(1 << 3) | 2, series.length]), series]);
+      const e = err(decodeRemoteWrite(compress(req)));
+      expect(e.field).toBe("body");
+      expect(e.message).toMatch(/overruns/);
+    });
+
     it("nested length running past its parent", () => {
       // timeseries[0] claims 3 bytes, its label claims 10.
       const req = Buffer.from([(1 << 3) | 2, 3, (1 << 3) | 2, 10, 0]);

@@ -1,13 +1,14 @@
 // Prometheus remote write 1.0: snappy block format around a protobuf WriteRequest.
 //
-// Decompression does not use snappyjs' uncompress: on crafted input (a 4-byte literal length with the
-// top bit set) its position goes negative and it loops forever, and it never checks that the output
-// was filled. snappyBlockUncompress below validates every element instead.
+// Decompression does not use snappyjs' uncompress: a crafted literal length with the top bit set
+// makes its input position jump back by ~2^31 and it then spins for about a billion iterations; it
+// also never checks that the output was filled. snappyBlockUncompress below validates every element.
 //
-// The decoder walks the wire format directly with a protobufjs Reader instead of materialising
-// WriteRequest → TimeSeries → Sample messages: a reflected decode allocates a message object per
-// label and per sample plus a Long per timestamp, which is most of the cost on this hot path. The
-// reflected schema in remote-write.proto.ts stays the reference (tests compare both decoders).
+// The decoder walks the wire format with a protobufjs Reader instead of materialising WriteRequest →
+// TimeSeries → Label/Sample messages, so the only allocations are the output itself (one labels object
+// per series, one sample object per sample): no message object per label and sample, no Long per
+// timestamp. The reflected schema in remote-write.proto.ts stays the reference; a property test checks
+// that both decoders agree.
 import protobuf from "protobufjs";
 import { compress } from "snappyjs";
 import type { TLabels, TMetricMeta, TMetricType, TParsedMetrics, TParseResult, TSampleIn } from "../model";
@@ -56,8 +57,8 @@ const RW_TYPES: readonly TMetricType[] = [
   "stateset",
 ];
 
-// Copied into module constants: reading an imported object inside the per-field switch goes through
-// the module namespace on every case test under some loaders (vite-node, tsx).
+// Module constants rather than RW_FIELDS.x.y in the case labels: imported bindings are reached through
+// the module namespace under vite-node/tsx, and the per-field switch was measurably slower that way.
 const F_WR_TIMESERIES = RW_FIELDS.writeRequest.timeseries;
 const F_WR_METADATA = RW_FIELDS.writeRequest.metadata;
 const F_TS_LABELS = RW_FIELDS.timeSeries.labels;
@@ -201,6 +202,7 @@ function readLabel(r: Reader, end: number, s: SeriesScratch, tsIndex: number): v
         r.skipType(tag & 7);
     }
   }
+  expectEnd(r, end);
   s.names[i] = name;
   s.values[i] = value;
   s.labelCount = i + 1;
@@ -226,6 +228,7 @@ function readSample(r: Reader, end: number, s: SeriesScratch, tsIndex: number): 
         r.skipType(tag & 7);
     }
   }
+  expectEnd(r, end);
   s.sampleValues[i] = value;
   s.sampleTimes[i] = timestamp;
   s.sampleCount = i + 1;
@@ -257,6 +260,7 @@ function readTimeSeries(r: Reader, end: number, s: SeriesScratch, c: TCursor, ou
         r.skipType(tag & 7);
     }
   }
+  expectEnd(r, end);
 
   let name: string | undefined;
   const labels: TLabels = {};
@@ -341,6 +345,7 @@ function readMetadata(r: Reader, end: number, index: number): TMetaIn {
         r.skipType(tag & 7);
     }
   }
+  expectEnd(r, end);
   const t = RW_TYPES[type];
   if (t === undefined) {
     throw new FieldError(`metadata[${index}].type`, `unknown metric type ${type}; expected 0..7 (UNKNOWN..STATESET)`);
@@ -352,6 +357,12 @@ function readMetadata(r: Reader, end: number, index: number): TMetaIn {
     );
   }
   return { family, meta: { type: t, help, unit } };
+}
+
+/** The reader only knows the buffer's end, so a string can run past its enclosing message unnoticed. */
+function expectEnd(r: Reader, end: number): void {
+  if (r.pos !== end)
+    throw new RangeError(`a field overruns its enclosing message (ends at byte ${end}, read to ${r.pos})`);
 }
 
 function subEnd(r: Reader, len: number, parentEnd: number): number {
