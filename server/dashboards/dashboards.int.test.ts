@@ -3,7 +3,8 @@ import { startServerProcess, storeEnv, type TServerProcess } from "../test/harne
 import { OVERVIEW_UID } from "./provisioned";
 
 const KEY = "dashboards-secret-0123456789";
-const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
+const auth = { authorization: `Bearer ${KEY}` };
+const headers = { ...auth, "content-type": "application/json" };
 
 describe("dashboards API", () => {
   let server: TServerProcess;
@@ -52,10 +53,10 @@ describe("dashboards API", () => {
     expect(stale.status).toBe(409);
     expect((await stale.json()).error).toMatchObject({ code: "conflict", currentVersion: 2 });
     const copy = await (
-      await fetch(`${server.url}/api/dashboards/${d.uid}/duplicate`, { method: "POST", headers })
+      await fetch(`${server.url}/api/dashboards/${d.uid}/duplicate`, { method: "POST", headers: auth })
     ).json();
     expect(copy.title).toBe("Mine v2 (copy)");
-    expect((await fetch(`${server.url}/api/dashboards/${copy.uid}`, { method: "DELETE", headers })).status).toBe(204);
+    expect((await fetch(`${server.url}/api/dashboards/${copy.uid}`, { method: "DELETE", headers: auth })).status).toBe(204);
     expect((await fetch(`${server.url}/api/dashboards/${copy.uid}`, { headers })).status).toBe(404);
   });
 
