@@ -14,6 +14,7 @@ import { registerKeyRoutes } from "./auth/routes";
 import type { TConfig } from "./config/env";
 import { provisionDashboards } from "./dashboards/queries";
 import { registerDashboardRoutes } from "./dashboards/routes";
+import { registerDrilldownRoutes } from "./drilldown/routes";
 import { apiError, sendError } from "./http/errors";
 import { getHealth } from "./http/health";
 import { Ingestor } from "./ingest/ingest";
@@ -27,6 +28,7 @@ import { createSelfMetrics, registerPipelineMetrics } from "./metrics/registry";
 import { RequestRate } from "./metrics/request-rate";
 import { BackgroundJobs } from "./pipeline/jobs";
 import { BatchWriter } from "./pipeline/writer";
+import { registerPromApi } from "./query/prom-api";
 import { registerReadRoutes } from "./query/routes";
 import { connectRedis, redisState } from "./redis";
 import { openStore, type TStore } from "./store";
@@ -137,9 +139,11 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     storeAvailable: () => writer.storeAvailable,
   });
   registerReadRoutes(api, { config, prisma, keys });
+  registerPromApi(api, { prisma, keys });
   registerKeyRoutes(api, { config, keys, pushGroups });
   registerTraceRoutes(api, { prisma, keys });
   registerDashboardRoutes(api, { prisma, keys });
+  registerDrilldownRoutes(api, { prisma, keys });
   const jobs = new BackgroundJobs(prisma, config, {
     compactEveryMs: 10_000,
     compactMinAgeMs: 20_000,

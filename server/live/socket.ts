@@ -3,15 +3,20 @@
 import type { Server as HttpServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
-import { Server } from "socket.io";
+import { Server, type Socket } from "socket.io";
 import { ZSubscribeSchema } from "../../lib/contracts/live";
 
-export function createLiveServer(http: HttpServer, redis?: { pub: Redis; sub: Redis }): Server {
+export function createLiveServer(
+  http: HttpServer,
+  redis?: { pub: Redis; sub: Redis },
+  onConnection: (socket: Socket) => void = () => undefined,
+): Server {
   const io = new Server(http, {
     serveClient: false,
     ...(redis ? { adapter: createAdapter(redis.pub, redis.sub) } : {}),
   });
   io.on("connection", (socket) => {
+    onConnection(socket);
     socket.on("subscribe", (payload: unknown, ack?: (r: unknown) => void) => {
       const parsed = ZSubscribeSchema.safeParse(payload);
       if (!parsed.success) {
