@@ -1,0 +1,159 @@
+// HTTP server instrumentation: one SERVER span and one histogram observation per request, for Node's
+// http server (by wrapping its "request" emit, so the handler runs inside the span's context) and for
+// Fastify (hooks; the route is request.routeOptions.url).
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
+import type { TAgentMetrics } from "./metrics";
+
+export type TRouteOf = (req: IncomingMessage) => string | undefined;
+
+export type THttpDeps = { tracer: Tracer; metrics: TAgentMetrics; log: (message: string) => void };
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
+export const UNMATCHED_ROUTE = "unmatched";
+
+/** Known HTTP methods as sent; anything else as `_OTHER` (OTel's spelling), so labels stay bounded. */
+export function methodLabel(method: string | undefined): string {
+  const m = (method ?? "").toUpperCase();
+  return METHODS.has(m) ? m : "_OTHER";
+}
+
+/** Routes set explicitly by handlers (agent.setRoute), for servers without a router. */
+export const explicitRoutes = new WeakMap<IncomingMessage, string>();
+
+type TRequestTiming = { span: Span; started: number; method: string; done: boolean };
+
+function startRequest(deps: THttpDeps, req: IncomingMessage, res: ServerResponse, route?: string) {
+  const method = methodLabel(req.method);
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  const path = (req.url ?? "").split("?")[0];
+  const span = deps.tracer.startSpan(
+    route ? `${method} ${route}` : method,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        "http.request.method": method,
+        ...(path ? { "url.path": path } : {}),
+        ...(route ? { "http.route": route } : {}),
+      },
+    },
+    parent,
+  );
+  const ctx = trace.setSpan(parent, span);
+  // Listeners added later (body parsing, 'finish' handlers) run in the request's context too.
+  context.bind(ctx, req);
+  context.bind(ctx, res);
+  const timing: TRequestTiming = { span, started: performance.now(), method, done: false };
+  return { ctx, timing };
+}
+
+function finishRequest(deps: THttpDeps, t: TRequestTiming, route: string, status: number, aborted: boolean) {
+  if (t.done) return;
+  t.done = true;
+  const end = performance.now();
+  try {
+    deps.metrics.httpDuration.observe(
+      { route, method: t.method, status: String(status) },
+      Math.max(0, (end - t.started) / 1000),
+    );
+    t.span.updateName(`${t.method} ${route}`);
+    t.span.setAttribute("http.route", route);
+    t.span.setAttribute("http.response.status_code", status);
+    if (status >= 500) t.span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+    if (aborted) t.span.setAttribute("http.request.aborted", true);
+    t.span.end(end);
+  } catch (err) {
+    deps.log(`http instrumentation: ${(err as Error).message}`);
+  }
+}
+
+const instrumentedServers = new WeakSet<Server>();
+
+/** Times every request of a Node http(s) server. `routeOf` is asked once the response is done. */
+export function instrumentHttpServer(deps: THttpDeps, server: Server, routeOf?: TRouteOf): void {
+  if (instrumentedServers.has(server)) return;
+  instrumentedServers.add(server);
+  const originalEmit = server.emit as (this: Server, ...args: unknown[]) => boolean;
+  const routeFor = (req: IncomingMessage): string => {
+    let route: string | undefined;
+    try {
+      route = routeOf?.(req);
+    } catch {}
+    return route || explicitRoutes.get(req) || UNMATCHED_ROUTE;
+  };
+  server.emit = function emit(this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event !== "request") return originalEmit.apply(this, [event, ...args]);
+    const [req, res] = args as [IncomingMessage, ServerResponse];
+    let started: ReturnType<typeof startRequest> | undefined;
+    try {
+      started = startRequest(deps, req, res);
+      const { timing } = started;
+      const finish = () => finishRequest(deps, timing, routeFor(req), res.statusCode, !res.writableFinished);
+      res.once("finish", finish);
+      res.once("close", finish);
+    } catch (err) {
+      deps.log(`http instrumentation: ${(err as Error).message}`);
+    }
+    if (!started) return originalEmit.apply(this, [event, ...args]);
+    return context.with(started.ctx, () => originalEmit.apply(this, [event, ...args]));
+  } as Server["emit"];
+}
+
+const fastifyTimings = new WeakMap<FastifyRequest, TRequestTiming>();
+
+function fastifyRoute(request: FastifyRequest): string {
+  return request.routeOptions?.url || UNMATCHED_ROUTE;
+}
+
+/** Adds the hooks to an app (or to the encapsulation context it is called with). */
+export function instrumentFastify(deps: THttpDeps, app: FastifyInstance): void {
+  app.addHook("onRequest", (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    let ctx: Context | undefined;
+    try {
+      const started = startRequest(deps, request.raw, reply.raw, fastifyRoute(request));
+      fastifyTimings.set(request, started.timing);
+      ctx = started.ctx;
+    } catch (err) {
+      deps.log(`fastify instrumentation: ${(err as Error).message}`);
+    }
+    if (ctx) context.with(ctx, done);
+    else done();
+  });
+  app.addHook("onResponse", (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    const t = fastifyTimings.get(request);
+    if (t) finishRequest(deps, t, fastifyRoute(request), reply.statusCode, false);
+    done();
+  });
+  app.addHook("onRequestAbort", (request: FastifyRequest, done: () => void) => {
+    const t = fastifyTimings.get(request);
+    if (t) finishRequest(deps, t, fastifyRoute(request), 499, true);
+    done();
+  });
+}
+
+/**
+ * A Fastify plugin that instruments the whole app: marked skip-override (as fastify-plugin does) so
+ * its hooks apply outside the register() scope.
+ */
+export function fastifyPlugin(deps: THttpDeps): FastifyPluginCallback {
+  const plugin: FastifyPluginCallback = (app, _opts, done) => {
+    instrumentFastify(deps, app);
+    done();
+  };
+  Object.assign(plugin, {
+    [Symbol.for("skip-override")]: true,
+    [Symbol.for("fastify.display-name")]: "hotpath-agent",
+  });
+  return plugin;
+}
