@@ -12,6 +12,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   BatchSpanProcessor,
   NodeTracerProvider,
+  ParentBasedSampler,
   type ReadableSpan,
   type SpanExporter,
 } from "@opentelemetry/sdk-trace-node";
@@ -38,6 +39,7 @@ import {
 import { type TPgDeps, type TWrapPgOptions, wrapPgPool } from "./instrument-pg";
 import { createMetrics, type TAgentMetrics, type TWorkerPoolReading } from "./metrics";
 import { errorMessage, PeriodicPusher, type TPushStats } from "./push";
+import { RateLimitingSampler } from "./sampler";
 
 export type { TLruLike, TRedisCache, TRedisLike } from "./instrument-cache";
 export type { TPushStats } from "./push";
@@ -67,6 +69,8 @@ export type THotpathAgentOptions = {
    * span as attribute `db.plan` (JSON string). Default off.
    */
   explainSlowQueriesMs?: number;
+  /** New traces recorded per second at most (children follow their root); default 100. */
+  maxTracesPerSecond?: number;
   /** For tests. */
   fetch?: typeof fetch;
   /** Where the agent's few log lines go (default console.warn with a prefix); false silences them. */
@@ -153,7 +157,9 @@ export class HotpathAgent {
         new OTLPTraceExporter({ url: `${base}/v1/traces`, headers: { ...auth }, timeoutMillis: 5000 }),
         this.log,
       );
+      const perSecond = positive(opts.maxTracesPerSecond, 100, "maxTracesPerSecond");
       this.provider = new NodeTracerProvider({
+        sampler: new ParentBasedSampler({ root: new RateLimitingSampler(perSecond) }),
         resource: resourceFromAttributes({
           "service.name": this.service,
           "service.instance.id": this.instance,
