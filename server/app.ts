@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Redis } from "ioredis";
 import { KeyStore, LOCAL_ADMIN_FILE } from "./auth/keys";
 import { registerKeyRoutes } from "./auth/routes";
+import { QueryCache } from "./cache/query-cache";
 import type { TConfig } from "./config/env";
 import { provisionDashboards } from "./dashboards/queries";
 import { registerDashboardRoutes } from "./dashboards/routes";
@@ -22,6 +23,7 @@ import { PushGroups } from "./ingest/push-groups";
 import { registerIngestRoutes } from "./ingest/routes";
 import { SeriesRegistry } from "./ingest/series-registry";
 import { LiveBus } from "./live/bus";
+import { LiveQueries, type TLiveEvaluator } from "./live/queries";
 import { createLiveServer } from "./live/socket";
 import { startStatusFeed } from "./live/status";
 import { createSelfMetrics, registerPipelineMetrics } from "./metrics/registry";
@@ -29,6 +31,9 @@ import { RequestRate } from "./metrics/request-rate";
 import { BackgroundJobs } from "./pipeline/jobs";
 import { BatchWriter } from "./pipeline/writer";
 import { registerPromApi } from "./query/prom-api";
+import { instantQuery, PromQLError } from "./query/promql/eval";
+import { formatValue } from "./query/promql/format";
+import { storeSource } from "./query/promql/store-source";
 import { registerReadRoutes } from "./query/routes";
 import { connectRedis, redisState } from "./redis";
 import { openStore, type TStore } from "./store";
@@ -139,7 +144,19 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     storeAvailable: () => writer.storeAvailable,
   });
   registerReadRoutes(api, { config, prisma, keys });
-  registerPromApi(api, { prisma, keys });
+  const cacheRedis = config.redisUrl
+    ? { client: connectRedis(config.redisUrl, "cache"), subscriber: connectRedis(config.redisUrl, "cache-sub") }
+    : undefined;
+  const queryCache = new QueryCache({
+    name: "query_range",
+    maxEntries: 5000,
+    maxBytes: 64 * 1024 * 1024,
+    ttlMs: 600_000,
+    redis: cacheRedis,
+    registry: metrics.registry,
+  });
+  bus.on("commit", (e) => queryCache.invalidate({ seriesIds: e.seriesIds, minTs: e.minTs, maxTs: e.maxTs }));
+  registerPromApi(api, { prisma, keys }, { cache: queryCache });
   registerKeyRoutes(api, { config, keys, pushGroups });
   registerTraceRoutes(api, { prisma, keys });
   registerDashboardRoutes(api, { prisma, keys });
@@ -162,7 +179,27 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   });
 
   await api.listen({ port: config.port, host: config.host });
-  const io = createLiveServer(api.server, redisPubSub);
+  const evaluateLive: TLiveEvaluator = async (query, timeMs) => {
+    const ids = new Set<number>();
+    const source = storeSource(prisma, { onSeries: (found) => found.forEach((id) => ids.add(id)) });
+    try {
+      const r = await instantQuery(source, query, timeMs, { timeoutMs: 5000 });
+      const t = timeMs / 1000;
+      const result =
+        r.resultType === "vector"
+          ? r.result.map((e) => ({ metric: e.labels, value: [t, formatValue(e.value)] as [number, string] }))
+          : r.resultType === "scalar"
+            ? [{ metric: {}, value: [t, formatValue(r.result)] as [number, string] }]
+            : [];
+      return { ok: true, result, seriesIds: ids };
+    } catch (err) {
+      if (err instanceof PromQLError) return { ok: false, error: { code: err.errorType, message: err.message } };
+      throw err;
+    }
+  };
+  let liveQueries: LiveQueries | undefined;
+  const io = createLiveServer(api.server, redisPubSub, (socket) => liveQueries?.attach(socket));
+  liveQueries = new LiveQueries(io, bus, evaluateLive);
   const stopStatus = startStatusFeed({
     io,
     startedAt,
@@ -178,6 +215,8 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   const close = () => {
     closing ??= (async () => {
       stopStatus();
+      liveQueries?.close();
+      queryCache.close();
       // Stop accepting; requests already in flight still get their answer once their batch commits.
       api.server.close();
       api.server.closeIdleConnections();
@@ -188,7 +227,11 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
       await keys.close();
       if (localAdminFile) await rm(localAdminFile, { force: true });
       await nextApp?.close().catch(() => undefined);
-      await Promise.all([redis, redisPubSub?.pub, redisPubSub?.sub].map((r) => r?.quit().catch(() => undefined)));
+      await Promise.all(
+        [redis, redisPubSub?.pub, redisPubSub?.sub, cacheRedis?.client, cacheRedis?.subscriber].map((r) =>
+          r?.quit().catch(() => undefined),
+        ),
+      );
       await store.close();
     })();
     return closing;

@@ -60,7 +60,7 @@ export type TAggregateExpr = {
   pos: TPosRange;
 };
 
-export type TArithmeticOp = "+" | "-" | "*" | "/" | "%" | "^";
+export type TArithmeticOp = "+" | "-" | "*" | "/" | "%" | "^" | "atan2";
 export type TComparisonOp = "==" | "!=" | ">" | "<" | ">=" | "<=";
 export type TSetOp = "and" | "or" | "unless";
 export type TBinaryOp = TArithmeticOp | TComparisonOp | TSetOp;
@@ -84,6 +84,8 @@ export type TBinaryExpr = {
   returnBool: boolean;
   /** Only for vector-vector operations. */
   matching: TVectorMatching | undefined;
+  /** Offset of the operator, for error messages. */
+  opPos: number;
   pos: TPosRange;
 };
 

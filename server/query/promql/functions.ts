@@ -57,7 +57,9 @@ const dateFns = ["day_of_month", "day_of_week", "day_of_year", "days_in_month", 
 
 export const FUNCTIONS: Record<string, TFunctionSignature> = {
   ...Object.fromEntries(vectorMath.map((n) => [n, { argTypes: [V], variadic: 0, returnType: V }])),
-  ...Object.fromEntries([...overTime, ...matrixToVector].map((n) => [n, { argTypes: [M], variadic: 0, returnType: V }])),
+  ...Object.fromEntries(
+    [...overTime, ...matrixToVector].map((n) => [n, { argTypes: [M], variadic: 0, returnType: V }]),
+  ),
   ...Object.fromEntries(dateFns.map((n) => [n, { argTypes: [V], variadic: 1, returnType: V }])),
   absent: { argTypes: [V], variadic: 0, returnType: V },
   clamp: { argTypes: [V, S, S], variadic: 0, returnType: V },

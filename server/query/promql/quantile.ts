@@ -86,5 +86,3 @@ export function quantile(q: number, input: number[]): number {
   const weight = rank - Math.floor(rank);
   return (values[lowerIndex] as number) * (1 - weight) + (values[upperIndex] as number) * weight;
 }
-
-export { byValue as compareByValue };
