@@ -28,6 +28,7 @@ import { createLiveServer } from "./live/socket";
 import { startStatusFeed } from "./live/status";
 import { createSelfMetrics, registerPipelineMetrics } from "./metrics/registry";
 import { RequestRate } from "./metrics/request-rate";
+import { startSelfIngest } from "./metrics/self-ingest";
 import { BackgroundJobs } from "./pipeline/jobs";
 import { BatchWriter } from "./pipeline/writer";
 import { registerPromApi } from "./query/prom-api";
@@ -200,6 +201,7 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   let liveQueries: LiveQueries | undefined;
   const io = createLiveServer(api.server, redisPubSub, (socket) => liveQueries?.attach(socket));
   liveQueries = new LiveQueries(io, bus, evaluateLive);
+  const stopSelfIngest = startSelfIngest(metrics.registry, ingestor);
   const stopStatus = startStatusFeed({
     io,
     startedAt,
@@ -215,6 +217,7 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   const close = () => {
     closing ??= (async () => {
       stopStatus();
+      stopSelfIngest();
       liveQueries?.close();
       queryCache.close();
       // Stop accepting; requests already in flight still get their answer once their batch commits.

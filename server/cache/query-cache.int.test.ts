@@ -7,7 +7,7 @@ const auth = { authorization: `Bearer ${KEY}` };
 
 async function hits(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const m = /hotpath_query_cache_requests_total\{cache="query_range",level="memory",result="hit"\} (\d+)/.exec(text);
+  const m = /cache_requests_total\{cache="hotpath_query_range",level="memory",result="hit"\} (\d+)/.exec(text);
   return Number(m?.[1] ?? 0);
 }
 

@@ -34,8 +34,8 @@ describe("QueryCache (memory)", () => {
     await c.set("k", "v", { seriesIds: [1], startMs: 0, endMs: 1 });
     await c.get("k");
     const text = await registry.metrics();
-    expect(text).toContain('hotpath_query_cache_requests_total{cache="m",level="memory",result="hit"} 1');
-    expect(text).toContain('hotpath_query_cache_requests_total{cache="m",level="memory",result="miss"} 1');
+    expect(text).toContain('cache_requests_total{cache="hotpath_m",level="memory",result="hit"} 1');
+    expect(text).toContain('cache_requests_total{cache="hotpath_m",level="memory",result="miss"} 1');
   });
 });
 

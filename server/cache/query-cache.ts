@@ -41,11 +41,10 @@ export class QueryCache {
       dispose: (entry, key) => this.unindex(key, entry.dep.ids),
     });
     this.requests =
-      (opts.registry.getSingleMetric("hotpath_query_cache_requests_total") as client.Counter<
-        "cache" | "level" | "result"
-      >) ??
+      (opts.registry.getSingleMetric("cache_requests_total") as client.Counter<"cache" | "level" | "result">) ??
       new client.Counter({
-        name: "hotpath_query_cache_requests_total",
+        // The agent's cache convention, so Hotpath's own cache shows on its Caches page like any other.
+        name: "cache_requests_total",
         help: "Lookups in Hotpath's own query cache, by level and result.",
         labelNames: ["cache", "level", "result"] as const,
         registers: [opts.registry],
@@ -68,18 +67,18 @@ export class QueryCache {
   async get(key: string): Promise<{ value: string; level: TCacheLevel } | undefined> {
     const hit = this.memory.get(key);
     if (hit) {
-      this.requests.inc({ cache: this.opts.name, level: "memory", result: "hit" });
+      this.requests.inc({ cache: this.cacheLabel, level: "memory", result: "hit" });
       return { value: hit.value, level: "memory" };
     }
-    this.requests.inc({ cache: this.opts.name, level: "memory", result: "miss" });
+    this.requests.inc({ cache: this.cacheLabel, level: "memory", result: "miss" });
     const redis = this.opts.redis?.client;
     if (!redis || redis.status !== "ready") return undefined;
     const raw = await redis.get(this.redisKey(key)).catch(() => null);
     if (!raw) {
-      this.requests.inc({ cache: this.opts.name, level: "redis", result: "miss" });
+      this.requests.inc({ cache: this.cacheLabel, level: "redis", result: "miss" });
       return undefined;
     }
-    this.requests.inc({ cache: this.opts.name, level: "redis", result: "hit" });
+    this.requests.inc({ cache: this.cacheLabel, level: "redis", result: "hit" });
     const entry = JSON.parse(raw) as TEntry;
     this.setMemory(key, entry);
     return { value: entry.value, level: "redis" };
@@ -169,6 +168,10 @@ export class QueryCache {
       keys.delete(key);
       if (keys.size === 0) this.bySeries.delete(id);
     }
+  }
+
+  private get cacheLabel(): string {
+    return `hotpath_${this.opts.name}`;
   }
 
   private redisKey(key: string): string {

@@ -43,8 +43,16 @@ export function registerPipelineMetrics(registry: client.Registry, f: TPipelineF
   gauge("hotpath_ingest_committed_samples", "Samples committed to the store since start.", f.committedSamples);
   gauge("hotpath_ingest_committed_batches", "Group-commit batches committed since start.", f.committedBatches);
   gauge("hotpath_ingest_failed_batches", "Batches the store refused since start.", f.failedBatches);
-  gauge("hotpath_ingest_buffered_samples", "Samples accepted and waiting for their batch to commit.", f.bufferedSamples);
+  gauge(
+    "hotpath_ingest_buffered_samples",
+    "Samples accepted and waiting for their batch to commit.",
+    f.bufferedSamples,
+  );
   gauge("hotpath_active_series", "Series known to the cardinality guard.", f.activeSeries);
-  gauge("hotpath_compacted_samples", "Samples moved from ingest blocks into chunks and rollups since start.", f.compactedSamples);
+  gauge(
+    "hotpath_compacted_samples",
+    "Samples moved from ingest blocks into chunks and rollups since start.",
+    f.compactedSamples,
+  );
   gauge("hotpath_store_available", "1 while the store accepts writes.", () => (f.storeAvailable() ? 1 : 0));
 }
