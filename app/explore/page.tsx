@@ -1,12 +1,14 @@
 import type { Metadata } from "next";
-import { SectionPlaceholder } from "../../components/common/SectionPlaceholder";
+import { Suspense } from "react";
+import { ExplorePage } from "../../components/explore/ExplorePage";
 
 export const metadata: Metadata = { title: "Explore · Hotpath" };
 
+// Explore reads its state from the URL: the static shell renders, the view fills in on the client.
 export default function Page() {
   return (
-    <SectionPlaceholder title="Explore">
-      Pick a metric, filter its labels, aggregate and chart it live; a PromQL text mode for the rest.
-    </SectionPlaceholder>
+    <Suspense fallback={<p className="muted">Loading Explore…</p>}>
+      <ExplorePage />
+    </Suspense>
   );
 }

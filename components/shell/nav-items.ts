@@ -1,6 +1,7 @@
 export const NAV_ITEMS = [
   { href: "/", label: "Overview" },
   { href: "/explore", label: "Explore" },
+  { href: "/dashboards", label: "Dashboards" },
   { href: "/alerts", label: "Alerts" },
   { href: "/traces", label: "Traces" },
   { href: "/queries", label: "Queries" },
