@@ -11,7 +11,17 @@ export const metadata: Metadata = {
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        {/* Applies the stored theme before first paint, so no page flashes the other palette. */}
+        <script
+          // biome-ignore lint/security/noDangerouslySetInnerHtml: a constant inline script, no user input
+          dangerouslySetInnerHTML={{
+            __html:
+              "try{var t=localStorage.getItem('hotpath-theme');if(t==='light'||t==='dark')document.documentElement.dataset.theme=t}catch(e){}",
+          }}
+        />
+      </head>
       <body>
         <Providers>
           <AppShell>{children}</AppShell>
