@@ -1,12 +1,14 @@
 import type { Metadata } from "next";
-import { SectionPlaceholder } from "../../components/common/SectionPlaceholder";
+import { Suspense } from "react";
+import { CachesPage } from "../../components/caches/CachesPage";
 
 export const metadata: Metadata = { title: "Caches · Hotpath" };
 
 export default function Page() {
+  // The view reads its state from the URL (useSearchParams), which needs a Suspense boundary.
   return (
-    <SectionPlaceholder title="Caches">
-      Hit ratio per cache and level (memory, Redis), evictions, and how many requests reach the database.
-    </SectionPlaceholder>
+    <Suspense fallback={<p className="muted">Loading caches…</p>}>
+      <CachesPage />
+    </Suspense>
   );
 }

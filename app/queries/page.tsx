@@ -1,12 +1,14 @@
 import type { Metadata } from "next";
-import { SectionPlaceholder } from "../../components/common/SectionPlaceholder";
+import { Suspense } from "react";
+import { QueriesPage } from "../../components/queries/QueriesPage";
 
 export const metadata: Metadata = { title: "Queries · Hotpath" };
 
 export default function Page() {
+  // The view reads its state from the URL (useSearchParams), which needs a Suspense boundary.
   return (
-    <SectionPlaceholder title="Queries">
-      Slow queries by fingerprint: calls, total time, p95, rows, with plans and candidate indexes.
-    </SectionPlaceholder>
+    <Suspense fallback={<p className="muted">Loading queries…</p>}>
+      <QueriesPage />
+    </Suspense>
   );
 }

@@ -1,12 +1,14 @@
 import type { Metadata } from "next";
-import { SectionPlaceholder } from "../../components/common/SectionPlaceholder";
+import { Suspense } from "react";
+import { TracesPage } from "../../components/traces/TracesPage";
 
 export const metadata: Metadata = { title: "Traces · Hotpath" };
 
 export default function Page() {
+  // The view reads its state from the URL (useSearchParams), which needs a Suspense boundary.
   return (
-    <SectionPlaceholder title="Traces">
-      Search spans by service, route, duration and status; open a trace as a waterfall.
-    </SectionPlaceholder>
+    <Suspense fallback={<p className="muted">Loading traces…</p>}>
+      <TracesPage />
+    </Suspense>
   );
 }

@@ -3,6 +3,7 @@ export const NAV_ITEMS = [
   { href: "/explore", label: "Explore" },
   { href: "/dashboards", label: "Dashboards" },
   { href: "/alerts", label: "Alerts" },
+  { href: "/services", label: "Services" },
   { href: "/traces", label: "Traces" },
   { href: "/queries", label: "Queries" },
   { href: "/caches", label: "Caches" },

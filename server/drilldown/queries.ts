@@ -235,23 +235,24 @@ export async function listServices(prisma: PrismaClient, range: TRangeOut): Prom
 
 type TStatementRow = {
   stmt: string;
+  service: string;
   db_system: string | null;
   calls: number;
   errors: number;
   total_ms: number;
   rows: number | null;
   rows_n: number;
-  services: string | null;
   all_ms: number;
   all_calls: number;
-  n_statements: number;
+  n_groups: number;
 };
 
 type TFpAgg = {
   id: string;
   text: string;
   statements: string[];
-  exampleCalls: number;
+  /** Calls per stored statement, for picking the example. */
+  callsByStatement: Map<string, number>;
   example: string;
   dbSystem: string | null;
   services: Set<string>;
@@ -269,8 +270,10 @@ function spanFilters(f: { service?: string; db?: string }): Prisma.Sql {
   return parts.length > 0 ? Prisma.join(parts, " ") : Prisma.empty;
 }
 
+// Rows returned, where the span reports them as a number. Computed once per span in a subquery kept
+// apart by OFFSET 0: inlined, PostgreSQL would evaluate it once per aggregate that reads it.
 const ROWS_EXPR = Prisma.sql`CASE WHEN jsonb_typeof(attributes->'db.response.returned_rows') = 'number'
-  THEN (attributes->>'db.response.returned_rows')::float8 END`;
+  THEN (attributes->'db.response.returned_rows')::float8 END`;
 
 /** Per distinct statement in the range (costliest first, capped), merged into fingerprints. */
 async function statementAggregates(
@@ -278,19 +281,23 @@ async function statementAggregates(
   range: TRangeOut,
   filters: { service?: string; db?: string },
 ): Promise<{ fps: Map<string, TFpAgg>; allMs: number; allCalls: number; truncated: boolean }> {
+  // Grouped by (statement, service) rather than aggregating DISTINCT services per statement: a hash
+  // aggregate on two keys costs far less than a sort per group, and the merge happens here anyway.
   const rows = await prisma.$queryRaw<TStatementRow[]>`
-    SELECT db_statement AS stmt, max(db_system) AS db_system, count(*)::float8 AS calls,
+    SELECT db_statement AS stmt, service, max(db_system) AS db_system, count(*)::float8 AS calls,
       (count(*) FILTER (WHERE status = 'error'))::float8 AS errors,
       sum(duration_ns)::float8 / 1e6 AS total_ms,
-      sum(${ROWS_EXPR}) AS rows, count(${ROWS_EXPR})::float8 AS rows_n,
-      string_agg(DISTINCT service, chr(31)) AS services,
+      sum(rr) AS rows, count(rr)::float8 AS rows_n,
       (sum(sum(duration_ns)) OVER ())::float8 / 1e6 AS all_ms,
       (sum(count(*)) OVER ())::float8 AS all_calls,
-      (count(*) OVER ())::float8 AS n_statements
-    FROM span
-    WHERE db_statement IS NOT NULL AND start_ns >= ${ns(range.start)} AND start_ns < ${ns(range.end)}
-      ${spanFilters(filters)}
-    GROUP BY db_statement ORDER BY total_ms DESC LIMIT ${MAX_STATEMENTS}`;
+      (count(*) OVER ())::float8 AS n_groups
+    FROM (
+      SELECT db_statement, service, db_system, status, duration_ns, ${ROWS_EXPR} AS rr FROM span
+      WHERE db_statement IS NOT NULL AND start_ns >= ${ns(range.start)} AND start_ns < ${ns(range.end)}
+        ${spanFilters(filters)}
+      OFFSET 0
+    ) s
+    GROUP BY db_statement, service ORDER BY total_ms DESC LIMIT ${MAX_STATEMENTS}`;
   const fps = new Map<string, TFpAgg>();
   for (const r of rows) {
     const fp = fingerprintOf(r.stmt);
@@ -300,7 +307,7 @@ async function statementAggregates(
         id: fp.id,
         text: fp.text,
         statements: [],
-        exampleCalls: -1,
+        callsByStatement: new Map(),
         example: r.stmt,
         dbSystem: r.db_system,
         services: new Set(),
@@ -312,13 +319,12 @@ async function statementAggregates(
       };
       fps.set(fp.id, a);
     }
-    a.statements.push(r.stmt);
-    if (r.calls > a.exampleCalls) {
-      a.exampleCalls = r.calls;
-      a.example = r.stmt;
-    }
+    const stmtCalls = (a.callsByStatement.get(r.stmt) ?? 0) + r.calls;
+    if (!a.callsByStatement.has(r.stmt)) a.statements.push(r.stmt);
+    a.callsByStatement.set(r.stmt, stmtCalls);
+    if (stmtCalls > (a.callsByStatement.get(a.example) ?? 0)) a.example = r.stmt;
     a.dbSystem ??= r.db_system;
-    for (const s of (r.services ?? "").split(SEP)) if (s) a.services.add(s);
+    a.services.add(r.service);
     a.calls += r.calls;
     a.errors += r.errors;
     a.totalMs += num(r.total_ms);
@@ -330,7 +336,7 @@ async function statementAggregates(
     fps,
     allMs: first ? num(first.all_ms) : 0,
     allCalls: first ? first.all_calls : 0,
-    truncated: first ? first.n_statements > rows.length : false,
+    truncated: first ? first.n_groups > rows.length : false,
   };
 }
 
@@ -394,7 +400,13 @@ async function trendsByFingerprint(
   return out;
 }
 
+// The filter choices change slowly and cost two scans: kept for 30 s per (minute-rounded) range.
+const facetCache = new LRUCache<string, { services: string[]; dbs: string[] }>({ max: 100, ttl: 30_000 });
+
 async function dbFacets(prisma: PrismaClient, range: TRangeOut): Promise<{ services: string[]; dbs: string[] }> {
+  const key = `${Math.floor(range.start / 60_000)}:${Math.floor(range.end / 60_000)}`;
+  const cached = facetCache.get(key);
+  if (cached) return cached;
   const s = ns(range.start);
   const e = ns(range.end);
   const services = await prisma.$queryRaw<{ v: string }[]>`
@@ -407,7 +419,9 @@ async function dbFacets(prisma: PrismaClient, range: TRangeOut): Promise<{ servi
       SELECT DISTINCT attributes->>'db.namespace' AS v FROM span
       WHERE db_statement IS NOT NULL AND start_ns >= ${s} AND start_ns < ${e}
     ) d WHERE v IS NOT NULL ORDER BY 1 LIMIT 200`;
-  return { services: services.map((r) => r.v), dbs: dbs.map((r) => r.v as string) };
+  const facets = { services: services.map((r) => r.v), dbs: dbs.map((r) => r.v as string) };
+  facetCache.set(key, facets);
+  return facets;
 }
 
 export async function listQueries(
@@ -584,8 +598,12 @@ export async function getQueryDetail(
       percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ns::float8) / 1e6 AS p50,
       percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ns::float8) / 1e6 AS p95,
       percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ns::float8) / 1e6 AS p99,
-      sum(${ROWS_EXPR}) AS rows, count(${ROWS_EXPR})::float8 AS rows_n
-    FROM span WHERE db_statement = ANY(${stmts}::text[]) AND start_ns >= ${s} AND start_ns < ${e} ${f}`;
+      sum(rr) AS rows, count(rr)::float8 AS rows_n
+    FROM (
+      SELECT status, duration_ns, ${ROWS_EXPR} AS rr FROM span
+      WHERE db_statement = ANY(${stmts}::text[]) AND start_ns >= ${s} AND start_ns < ${e} ${f}
+      OFFSET 0
+    ) q`;
   const buckets = await prisma.$queryRaw<TDetailBucketRow[]>`
     SELECT ((start_ns - ${s}) / ${ns(bucketMs)})::int AS b, count(*)::float8 AS n,
       sum(duration_ns)::float8 / 1e6 AS ms,
