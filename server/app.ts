@@ -182,7 +182,11 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   await api.listen({ port: config.port, host: config.host });
   const evaluateLive: TLiveEvaluator = async (query, timeMs) => {
     const ids = new Set<number>();
-    const source = storeSource(prisma, { onSeries: (found) => found.forEach((id) => ids.add(id)) });
+    const source = storeSource(prisma, {
+      onSeries: (found) => {
+        for (const id of found) ids.add(id);
+      },
+    });
     try {
       const r = await instantQuery(source, query, timeMs, { timeoutMs: 5000 });
       const t = timeMs / 1000;

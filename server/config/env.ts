@@ -36,7 +36,11 @@ const redisUrl = z
 const onOff = z.enum(["on", "off"], { message: 'expected "on" or "off"' });
 
 const count = (fallback: number) =>
-  z.coerce.number({ message: "expected a whole number" }).int("expected a whole number").min(1, "expected at least 1").default(fallback);
+  z.coerce
+    .number({ message: "expected a whole number" })
+    .int("expected a whole number")
+    .min(1, "expected at least 1")
+    .default(fallback);
 
 const ZDurationSchema = z
   .string()
@@ -64,7 +68,10 @@ export const ZEnvSchema = z.object({
   HOTPATH_INGEST_OPEN: z
     .string()
     .trim()
-    .refine((v) => v.split(",").every((c) => isCidr(c.trim())), "expected comma-separated CIDRs such as 127.0.0.1/32,10.0.0.0/8")
+    .refine(
+      (v) => v.split(",").every((c) => isCidr(c.trim())),
+      "expected comma-separated CIDRs such as 127.0.0.1/32,10.0.0.0/8",
+    )
     .optional(),
   HOTPATH_MAX_BODY_BYTES: count(16 * 1024 * 1024),
   HOTPATH_MAX_SAMPLES_PER_REQUEST: count(500_000),

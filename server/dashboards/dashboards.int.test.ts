@@ -56,7 +56,9 @@ describe("dashboards API", () => {
       await fetch(`${server.url}/api/dashboards/${d.uid}/duplicate`, { method: "POST", headers: auth })
     ).json();
     expect(copy.title).toBe("Mine v2 (copy)");
-    expect((await fetch(`${server.url}/api/dashboards/${copy.uid}`, { method: "DELETE", headers: auth })).status).toBe(204);
+    expect((await fetch(`${server.url}/api/dashboards/${copy.uid}`, { method: "DELETE", headers: auth })).status).toBe(
+      204,
+    );
     expect((await fetch(`${server.url}/api/dashboards/${copy.uid}`, { headers })).status).toBe(404);
   });
 

@@ -136,7 +136,7 @@ describe("overload, limits and bad input", () => {
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
     const refused = responses.find((r) => r.status === 429);
     expect(refused?.headers.get("retry-after")).toBe("1");
-    expect((await refused?.json()).error.code).toBe("buffer_full");
+    expect((await (refused as Response).json()).error.code).toBe("buffer_full");
     const ackedRounds = statuses.flatMap((s, i) => (s === 200 ? [i] : []));
     const stored = new Set(await exportValues(server.url, 'burst{s="0"}'));
     for (const round of ackedRounds) expect(stored.has(round)).toBe(true);

@@ -279,7 +279,11 @@ export function registerPromApi(
     if (hit) return send(reply, 200, hit.value);
     // A source that notes which series the query read: their new data invalidates this entry.
     const ids = new Set<number>();
-    const recording = storeSource(deps.prisma, { onSeries: (found) => found.forEach((id) => ids.add(id)) });
+    const recording = storeSource(deps.prisma, {
+      onSeries: (found) => {
+        for (const id of found) ids.add(id);
+      },
+    });
     const result = await queryParamErrors(() => rangeQuery(recording, q, start, end, step, opts));
     const body = formatQueryResult(result);
     // Range functions reach back before `start`; a day covers any window a dashboard uses.
