@@ -826,32 +826,3 @@ describe("property: render → parse round-trips", () => {
     });
   }
 });
-
-describe.skipIf(!process.env.HOTPATH_BENCH)("throughput (informational, HOTPATH_BENCH=1)", () => {
-  it("prints samples/s for prom-client-shaped text", () => {
-    const lines: string[] = [];
-    for (let f = 0; lines.length < 100_000; f++) {
-      lines.push(`# HELP http_request_duration_seconds_${f} Request duration.`);
-      lines.push(`# TYPE http_request_duration_seconds_${f} histogram`);
-      for (const route of ["/api/users", "/api/orders/:id", "/health"]) {
-        for (const le of ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"]) {
-          lines.push(
-            `http_request_duration_seconds_${f}_bucket{le="${le}",method="GET",route="${route}",status_code="200"} ${f}`,
-          );
-        }
-        lines.push(`http_request_duration_seconds_${f}_sum{method="GET",route="${route}",status_code="200"} 1.5`);
-        lines.push(`http_request_duration_seconds_${f}_count{method="GET",route="${route}",status_code="200"} ${f}`);
-      }
-    }
-    const text = `${lines.join("\n")}\n`;
-    let samples = 0;
-    for (let k = 0; k < 3; k++) samples = ok(text).samples.length;
-    const runs = 10;
-    const t0 = performance.now();
-    for (let k = 0; k < runs; k++) parsePromText(text);
-    const seconds = (performance.now() - t0) / 1000 / runs;
-    console.log(
-      `prom-text: ${samples} samples in ${(seconds * 1000).toFixed(1)} ms = ${Math.round(samples / seconds)} samples/s`,
-    );
-  });
-});
