@@ -5,9 +5,9 @@ import { z } from "zod";
 import type { TConfig } from "../config/env";
 import { apiError, sendError } from "../http/errors";
 import type { PushGroups } from "../ingest/push-groups";
+import { requireRight } from "./guard";
 import type { KeyStore } from "./keys";
 import { ZCreateKeySchema } from "./keys";
-import { authorize } from "./request";
 
 const ZKeyIdSchema = z.object({ id: z.coerce.number().int().positive() });
 
@@ -15,10 +15,7 @@ export function registerKeyRoutes(
   api: FastifyInstance,
   deps: { config: TConfig; keys: KeyStore; pushGroups: PushGroups },
 ) {
-  const admin = async (req: FastifyRequest, reply: FastifyReply) => {
-    const auth = await authorize(deps.keys, req, "admin", { openCidrs: [], dashboardAllowed: true });
-    if (!auth.ok) return sendError(reply, apiError(auth.status === 401 ? "unauthorized" : "forbidden", auth.message));
-  };
+  const admin = requireRight(deps.keys, "admin");
 
   api.get("/api/keys", { preHandler: admin }, async () => ({ keys: await deps.keys.list() }));
 

@@ -2,16 +2,13 @@ import type { PrismaClient } from "@prisma/client";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { ZDashboardInputSchema, ZDashboardUpdateSchema } from "../../lib/contracts/dashboards";
+import { requireRight } from "../auth/guard";
 import type { KeyStore, TRight } from "../auth/keys";
-import { authorize } from "../auth/request";
 import { apiError, sendError } from "../http/errors";
 import { createDashboard, deleteDashboard, getDashboard, listDashboards, updateDashboard } from "./queries";
 
 export function registerDashboardRoutes(api: FastifyInstance, deps: { prisma: PrismaClient; keys: KeyStore }) {
-  const need = (right: TRight) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const auth = await authorize(deps.keys, req, right, { openCidrs: [], dashboardAllowed: true });
-    if (!auth.ok) return sendError(reply, apiError(auth.status === 401 ? "unauthorized" : "forbidden", auth.message));
-  };
+  const need = (right: TRight) => requireRight(deps.keys, right);
   const parse = <S extends z.ZodType>(schema: S, body: unknown, reply: FastifyReply): z.infer<S> | undefined => {
     const r = schema.safeParse(body);
     if (r.success) return r.data;

@@ -4,8 +4,8 @@ import type { PrismaClient } from "@prisma/client";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { TRangeOut } from "../../lib/contracts/drilldown";
+import { requireRight } from "../auth/guard";
 import type { KeyStore } from "../auth/keys";
-import { authorize } from "../auth/request";
 import { apiError, sendError } from "../http/errors";
 import { FINGERPRINT_ID_RE } from "../sql/fingerprint";
 import {
@@ -25,10 +25,7 @@ import {
 } from "./queries";
 
 export function registerDrilldownRoutes(api: FastifyInstance, deps: { prisma: PrismaClient; keys: KeyStore }) {
-  const read = async (req: FastifyRequest, reply: FastifyReply) => {
-    const auth = await authorize(deps.keys, req, "read", { openCidrs: [], dashboardAllowed: true });
-    if (!auth.ok) return sendError(reply, apiError(auth.status === 401 ? "unauthorized" : "forbidden", auth.message));
-  };
+  const read = requireRight(deps.keys, "read");
 
   /** Validates the query string and resolves its range; on failure the 400 is already sent. */
   const parse = <S extends z.ZodType<{ start?: number; end?: number }>>(

@@ -1,15 +1,12 @@
 import type { PrismaClient } from "@prisma/client";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { requireRight } from "../auth/guard";
 import type { KeyStore } from "../auth/keys";
-import { authorize } from "../auth/request";
 import { apiError, sendError } from "../http/errors";
 import { getTrace, searchSpans, ZTraceSearchSchema } from "./queries";
 
 export function registerTraceRoutes(api: FastifyInstance, deps: { prisma: PrismaClient; keys: KeyStore }) {
-  const read = async (req: FastifyRequest, reply: FastifyReply) => {
-    const auth = await authorize(deps.keys, req, "read", { openCidrs: [], dashboardAllowed: true });
-    if (!auth.ok) return sendError(reply, apiError(auth.status === 401 ? "unauthorized" : "forbidden", auth.message));
-  };
+  const read = requireRight(deps.keys, "read");
 
   api.get("/api/spans", { preHandler: read }, async (req, reply) => {
     const q = ZTraceSearchSchema.safeParse(req.query);
