@@ -3,7 +3,10 @@
 export type TBackoffOptions = {
   /** First delay. Default 1000 ms. */
   initialMs?: number;
-  /** Ceiling for the doubling. Default 60 000 ms. */
+  /**
+   * Ceiling for the doubling. Default 15 000 ms: a restarted Hotpath gets data again within seconds
+   * (Prometheus's remote write caps at 5 s); a server that needs longer says so with Retry-After.
+   */
   maxMs?: number;
   /** ± fraction applied to each delay so a fleet of agents does not retry in step. Default 0.2. */
   jitter?: number;
@@ -23,7 +26,7 @@ export class Backoff {
 
   constructor(opts: TBackoffOptions = {}) {
     this.initialMs = opts.initialMs ?? 1000;
-    this.maxMs = opts.maxMs ?? 60_000;
+    this.maxMs = opts.maxMs ?? 15_000;
     this.jitter = opts.jitter ?? 0.2;
     this.random = opts.random ?? Math.random;
   }

@@ -10,6 +10,7 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace,
 } from "@opentelemetry/api";
@@ -18,7 +19,13 @@ import type { TAgentMetrics } from "./metrics";
 
 export type TRouteOf = (req: IncomingMessage) => string | undefined;
 
-export type THttpDeps = { tracer: Tracer; metrics: TAgentMetrics; log: (message: string) => void };
+export type THttpDeps = {
+  tracer: Tracer;
+  metrics: TAgentMetrics;
+  log: (message: string) => void;
+  /** True when a new root trace would be recorded now (a peek: the tracer's sampler takes the token). */
+  canStartTrace?: () => boolean;
+};
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
 export const UNMATCHED_ROUTE = "unmatched";
@@ -32,12 +39,32 @@ export function methodLabel(method: string | undefined): string {
 /** Routes set explicitly by handlers (agent.setRoute), for servers without a router. */
 export const explicitRoutes = new WeakMap<IncomingMessage, string>();
 
-type TRequestTiming = { span: Span; started: number; method: string; done: boolean };
+type TRequestTiming = { span: Span | undefined; started: number; method: string; done: boolean };
+
+// Requests that are not traced (most of them once a service is busy: see sampler.ts) still run inside a
+// context, so that their DB and cache calls see an unsampled parent and record nothing; a root span
+// there would start an orphan trace. One shared context serves them all: creating a span, its ids and
+// a context per request, and binding req/res emitters, was most of the agent's cost per request.
+const UNSAMPLED_CONTEXT = trace.setSpan(
+  ROOT_CONTEXT,
+  trace.wrapSpanContext({
+    traceId: "00000000000000000000000000000001",
+    spanId: "0000000000000001",
+    traceFlags: TraceFlags.NONE,
+  }),
+);
 
 function startRequest(deps: THttpDeps, req: IncomingMessage, res: ServerResponse, route?: string) {
   const method = methodLabel(req.method);
+  const started = performance.now();
+  const traced = req.headers.traceparent !== undefined || (deps.canStartTrace?.() ?? true);
+  if (!traced) {
+    return { ctx: UNSAMPLED_CONTEXT, timing: { span: undefined, started, method, done: false } };
+  }
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-  const path = (req.url ?? "").split("?")[0];
+  const url = req.url ?? "";
+  const q = url.indexOf("?");
+  const path = q < 0 ? url : url.slice(0, q);
   const span = deps.tracer.startSpan(
     route ? `${method} ${route}` : method,
     {
@@ -51,10 +78,12 @@ function startRequest(deps: THttpDeps, req: IncomingMessage, res: ServerResponse
     parent,
   );
   const ctx = trace.setSpan(parent, span);
-  // Listeners added later (body parsing, 'finish' handlers) run in the request's context too.
-  context.bind(ctx, req);
-  context.bind(ctx, res);
-  const timing: TRequestTiming = { span, started: performance.now(), method, done: false };
+  if (span.isRecording()) {
+    // Listeners added later (body parsing, 'finish' handlers) run in the request's context too.
+    context.bind(ctx, req);
+    context.bind(ctx, res);
+  }
+  const timing: TRequestTiming = { span: span.isRecording() ? span : undefined, started, method, done: false };
   return { ctx, timing };
 }
 
@@ -67,12 +96,14 @@ function finishRequest(deps: THttpDeps, t: TRequestTiming, route: string, status
       { route, method: t.method, status: String(status) },
       Math.max(0, (end - t.started) / 1000),
     );
-    t.span.updateName(`${t.method} ${route}`);
-    t.span.setAttribute("http.route", route);
-    t.span.setAttribute("http.response.status_code", status);
-    if (status >= 500) t.span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
-    if (aborted) t.span.setAttribute("http.request.aborted", true);
-    t.span.end(end);
+    const span = t.span;
+    if (!span) return;
+    span.updateName(`${t.method} ${route}`);
+    span.setAttribute("http.route", route);
+    span.setAttribute("http.response.status_code", status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+    if (aborted) span.setAttribute("http.request.aborted", true);
+    span.end(end);
   } catch (err) {
     deps.log(`http instrumentation: ${(err as Error).message}`);
   }
@@ -99,9 +130,8 @@ export function instrumentHttpServer(deps: THttpDeps, server: Server, routeOf?: 
     try {
       started = startRequest(deps, req, res);
       const { timing } = started;
-      const finish = () => finishRequest(deps, timing, routeFor(req), res.statusCode, !res.writableFinished);
-      res.once("finish", finish);
-      res.once("close", finish);
+      // 'close' follows 'finish' and also comes alone when the client goes away: one listener serves both.
+      res.once("close", () => finishRequest(deps, timing, routeFor(req), res.statusCode, !res.writableFinished));
     } catch (err) {
       deps.log(`http instrumentation: ${(err as Error).message}`);
     }

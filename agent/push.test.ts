@@ -38,10 +38,10 @@ afterEach(() => {
 });
 
 describe("Backoff", () => {
-  it("doubles from 1 s to a 60 s ceiling", () => {
+  it("doubles from 1 s to a 15 s ceiling", () => {
     const b = new Backoff({ random: () => 0.5 });
     const delays = Array.from({ length: 9 }, () => b.nextDelayMs());
-    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000, 15000]);
     b.reset();
     expect(b.nextDelayMs()).toBe(1000);
   });
@@ -55,8 +55,8 @@ describe("Backoff", () => {
       low.nextDelayMs();
       high.nextDelayMs();
     }
-    expect(low.nextDelayMs()).toBe(48000);
-    expect(high.nextDelayMs()).toBe(60000);
+    expect(low.nextDelayMs()).toBe(12000);
+    expect(high.nextDelayMs()).toBe(15000);
     const spread = new Set(Array.from({ length: 20 }, () => new Backoff().nextDelayMs()));
     expect(spread.size).toBeGreaterThan(1);
     for (const d of spread) expect(d).toBeGreaterThanOrEqual(800);

@@ -7,7 +7,12 @@ import { createAgent } from "../agent/index";
 const instrumented = process.env.AGENT === "on";
 const sink = process.env.SINK_URL ?? "http://127.0.0.1:9";
 const agent = instrumented
-  ? createAgent({ url: sink, service: "bench-target", pushIntervalMs: 2000, logger: false })
+  ? createAgent({
+      url: sink,
+      service: "bench-target",
+      pushIntervalMs: 2000,
+      logger: false,
+    })
   : undefined;
 const raw = new LRUCache<string, string>({ max: 1000 });
 const cache = agent ? agent.wrapLruCache(raw, { name: "catalog" }) : raw;

@@ -247,6 +247,8 @@ export async function startDemo(opts: TDemoOptions = {}): Promise<TDemo> {
       instance: opts.instance,
       pushIntervalMs: opts.pushIntervalMs ?? 2000,
       explainSlowQueriesMs: opts.explainSlowQueriesMs,
+      // The demo exists to be looked at: more example traces than a production default.
+      maxTracesPerSecond: 100,
       logger: (m) => log(`agent: ${m}`),
     });
     cleanups.push(() => agent.shutdown());
