@@ -157,6 +157,7 @@ export function registerIngestRoutes(api: FastifyInstance, deps: TIngestDeps): v
         spans: parsed.value.length,
         traceIds: [...new Set(parsed.value.map((s) => s.traceId))],
         services: [...new Set(parsed.value.map((s) => String(s.resource["service.name"] ?? "unknown_service")))],
+        items: parsed.value,
       });
       return sendOtlpOk(reply, encoding);
     });

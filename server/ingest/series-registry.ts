@@ -36,6 +36,7 @@ export function seriesHash(key: string): bigint {
 
 export class SeriesRegistry {
   private readonly byKey = new Map<string, TEntry>();
+  private readonly byId = new Map<number, TEntry>();
   private readonly perMetric = new Map<string, number>();
 
   constructor(
@@ -45,6 +46,14 @@ export class SeriesRegistry {
 
   get activeSeries(): number {
     return this.byKey.size;
+  }
+
+  /**
+   * Name and labels of a series id seen by this node (warm() loads the recent ones at start), for the
+   * streaming consumers of committed columns (alerts, analyzer), which carry ids only.
+   */
+  describe(id: number): { name: string; labels: TLabels } | undefined {
+    return this.byId.get(id);
   }
 
   /** Loads the series seen within `sinceMs` so limits and ids survive a restart. */
@@ -112,6 +121,7 @@ export class SeriesRegistry {
   private remember(entry: TEntry, key = seriesKey(entry.name, entry.labels)): void {
     if (this.byKey.has(key)) return;
     this.byKey.set(key, entry);
+    this.byId.set(entry.id, entry);
     this.perMetric.set(entry.name, (this.perMetric.get(entry.name) ?? 0) + 1);
   }
 

@@ -2,6 +2,7 @@
 // cache and the analyzer subscribe. In-process only: cross-node fan-out goes through Socket.IO's
 // Redis adapter at the edge, not through this bus.
 import { EventEmitter } from "node:events";
+import type { TSpanIn } from "../ingest/model";
 
 export type TCommitEvent = {
   /** Distinct series ids in the batch. */
@@ -13,7 +14,13 @@ export type TCommitEvent = {
   columns: { seriesIds: Int32Array; ts: Float64Array; values: Float64Array };
 };
 
-export type TSpanCommitEvent = { spans: number; traceIds: string[]; services: string[] };
+export type TSpanCommitEvent = {
+  spans: number;
+  traceIds: string[];
+  services: string[];
+  /** The committed spans themselves, for the analyzer's trace windows. */
+  items: readonly TSpanIn[];
+};
 
 type TEvents = { commit: [TCommitEvent]; spans: [TSpanCommitEvent] };
 
