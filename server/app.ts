@@ -9,6 +9,10 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Redis } from "ioredis";
+import { registerAlertRoutes } from "./alerts/routes";
+import { AlertService } from "./alerts/service";
+import { registerFindingRoutes } from "./analyzer/routes";
+import { Analyzer } from "./analyzer/service";
 import { KeyStore, LOCAL_ADMIN_FILE } from "./auth/keys";
 import { registerKeyRoutes } from "./auth/routes";
 import { QueryCache } from "./cache/query-cache";
@@ -57,6 +61,8 @@ export type THotpath = {
   store: TStore;
   api: FastifyInstance;
   bus: LiveBus;
+  analyzer: Analyzer;
+  alerts: AlertService;
   writer: BatchWriter;
   jobs: BackgroundJobs;
   keys: KeyStore;
@@ -157,7 +163,7 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     registry: metrics.registry,
   });
   bus.on("commit", (e) => queryCache.invalidate({ seriesIds: e.seriesIds, minTs: e.minTs, maxTs: e.maxTs }));
-  registerPromApi(api, { prisma, keys }, { cache: queryCache });
+  registerPromApi(api, { prisma, keys }, { cache: queryCache, retention: config.retention });
   registerKeyRoutes(api, { config, keys, pushGroups });
   registerTraceRoutes(api, { prisma, keys });
   registerDashboardRoutes(api, { prisma, keys });
@@ -169,6 +175,36 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     log: api.log,
   });
   jobs.start();
+  let liveIo: import("socket.io").Server | undefined;
+  const analyzer = new Analyzer({
+    prisma,
+    bus,
+    describe: (id) => registry.describe(id),
+    io: () => liveIo,
+    isLeader: () => jobs.isLeader,
+    log: (msg, err) => api.log.warn({ err }, msg),
+    evaluate: async (query, atMs) => {
+      const r = await instantQuery(storeSource(prisma), query, atMs, { timeoutMs: 5000 });
+      const v = r.resultType === "vector" ? r.result[0]?.value : r.resultType === "scalar" ? r.result : undefined;
+      return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+    },
+  });
+  registerFindingRoutes(api, { prisma, keys, analyzer, io: () => liveIo });
+  await analyzer.start();
+  let serverUrl = "";
+  const alerts = new AlertService({
+    prisma,
+    bus,
+    describe: (id) => registry.describe(id),
+    leader: { ensure: () => jobs.ensureLeadership(), held: () => jobs.isLeader },
+    ruleFiles: config.ruleFiles,
+    externalUrl: () => config.externalUrl ?? serverUrl,
+    historyRetentionMs: config.retention.rawMs,
+    log: api.log,
+  });
+  // Before listening: a rule file that does not load stops the start.
+  await alerts.init();
+  registerAlertRoutes(api, { keys, alerts });
   registerPipelineMetrics(metrics.registry, {
     committedSamples: () => writer.stats.samples,
     committedBatches: () => writer.stats.batches,
@@ -205,6 +241,7 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   let liveQueries: LiveQueries | undefined;
   const io = createLiveServer(api.server, redisPubSub, (socket) => liveQueries?.attach(socket));
   liveQueries = new LiveQueries(io, bus, evaluateLive);
+  liveIo = io;
   const stopSelfIngest = startSelfIngest(metrics.registry, ingestor);
   const stopStatus = startStatusFeed({
     io,
@@ -216,18 +253,22 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
 
   const address = api.server.address() as AddressInfo;
   const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  serverUrl = `http://${hostForUrl}:${address.port}`;
+  alerts.start(io);
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       stopStatus();
       stopSelfIngest();
+      analyzer.stop();
       liveQueries?.close();
       queryCache.close();
       // Stop accepting; requests already in flight still get their answer once their batch commits.
       api.server.close();
       api.server.closeIdleConnections();
       await writer.drain();
+      await alerts.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await api.close();
       await jobs.stop();
@@ -250,6 +291,8 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     store,
     api,
     bus,
+    analyzer,
+    alerts,
     writer,
     jobs,
     keys,

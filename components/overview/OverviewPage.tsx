@@ -1,5 +1,6 @@
 "use client";
 
+import { BottlenecksNow } from "../findings/BottlenecksNow";
 import { useHealthQuery } from "../hooks/queries/useHealthQuery";
 
 export function OverviewPage() {
@@ -21,10 +22,7 @@ export function OverviewPage() {
           </p>
         )}
       </div>
-      <p className="muted">
-        Bottlenecks now: the analyzer's ranked findings (slow queries, cache-hit collapse, pool saturation, event-loop
-        blocking…) will be listed here, with their evidence and the fix, once agents push data.
-      </p>
+      <BottlenecksNow />
     </section>
   );
 }

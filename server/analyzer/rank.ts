@@ -1,0 +1,78 @@
+// Ranking: a fault shows up as its cause and as its consequences (a surge loads the pool, a slow
+// query holds connections longer, a blocked loop burns CPU). Each candidate's score is its strength,
+// discounted when a finding that explains it is present for the same service, so that the cause
+// comes first and the symptoms stay visible below it.
+import type { TCandidate, TFindingKind } from "./detectors";
+
+export type TScored = TCandidate & { score: number; explainedBy?: TFindingKind };
+
+/** symptom kind → the kinds that, present on the same service, explain it, and the discount. */
+const EXPLAINED_BY: Partial<Record<TFindingKind, { by: TFindingKind[]; factor: number }>> = {
+  pool_saturation: {
+    by: [
+      "traffic_surge",
+      "slow_query",
+      "network_delay",
+      "n_plus_one",
+      "cache_hit_collapse",
+      "connection_leak",
+      "cpu_saturation",
+      "event_loop_blocked",
+    ],
+    factor: 0.35,
+  },
+  cpu_saturation: { by: ["traffic_surge", "memory_leak", "event_loop_blocked", "cache_hit_collapse"], factor: 0.4 },
+  event_loop_blocked: { by: ["memory_leak"], factor: 0.5 },
+  queue_backlog: {
+    by: ["traffic_surge", "cpu_saturation", "slow_query", "network_delay", "pool_saturation"],
+    factor: 0.4,
+  },
+  cache_backend_slow: { by: ["network_delay"], factor: 0.3 },
+  slow_query: { by: ["network_delay", "cpu_saturation", "connection_leak", "n_plus_one"], factor: 0.4 },
+  cache_hit_collapse: { by: ["cache_undersized"], factor: 0.3 },
+  latency_regression: {
+    by: [
+      "slow_query",
+      "n_plus_one",
+      "cache_hit_collapse",
+      "cache_undersized",
+      "pool_saturation",
+      "connection_leak",
+      "cpu_saturation",
+      "event_loop_blocked",
+      "memory_leak",
+      "slow_dependency",
+      "network_delay",
+      "cache_backend_slow",
+      "queue_backlog",
+      "traffic_surge",
+    ],
+    factor: 0.3,
+  },
+};
+
+/** Every route regression is a symptom first: it ranks below a component finding of equal strength. */
+const KIND_WEIGHT: Partial<Record<TFindingKind, number>> = { latency_regression: 0.6 };
+
+export function rank(candidates: TCandidate[]): TScored[] {
+  const byService = new Map<string, Set<TFindingKind>>();
+  for (const c of candidates) {
+    const svc = c.target.service ?? "";
+    const set = byService.get(svc) ?? new Set();
+    set.add(c.kind);
+    byService.set(svc, set);
+  }
+  return candidates
+    .map((c) => {
+      let score = c.strength * (KIND_WEIGHT[c.kind] ?? 1);
+      let explainedBy: TFindingKind | undefined;
+      const rule = EXPLAINED_BY[c.kind];
+      const present = byService.get(c.target.service ?? "");
+      if (rule && present) {
+        explainedBy = rule.by.find((k) => present.has(k) && k !== c.kind);
+        if (explainedBy) score *= rule.factor;
+      }
+      return { ...c, score, ...(explainedBy ? { explainedBy } : {}) };
+    })
+    .sort((a, b) => b.score - a.score);
+}
