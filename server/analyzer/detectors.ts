@@ -9,6 +9,7 @@ import { parsePlan } from "../drilldown/queries";
 import { fingerprint } from "../sql/fingerprint";
 import { formatDeltaMs, PART_LABELS, PARTS, type TPart } from "./attribution";
 import { medianMad } from "./baseline";
+import { genericDetector } from "./generic";
 import { BUCKET_MS, keyParts, SEP, type SignalStore, signalKey } from "./signals";
 import type { TraceWindow } from "./trace-window";
 
@@ -125,7 +126,7 @@ function servicesOf(store: SignalStore): string[] {
   return [...out];
 }
 
-type TDetector = (w: Window) => TCandidate[];
+export type TDetector = (w: Window) => TCandidate[];
 
 // ---- request traffic --------------------------------------------------------------------------
 function requestRate(w: Window, svc: string): (b: number) => number | undefined {
@@ -776,6 +777,7 @@ export const DETECTORS: TDetector[] = [
   queues,
   downstream,
   routeRegression,
+  genericDetector,
 ];
 
 export function detectAll(w: Window): TCandidate[] {

@@ -4,6 +4,7 @@
 // (README "Conventions"), keyed by service (the `job` label) and the component's own labels, so memory
 // is bounded by the number of routes, statements, caches, pools and queues, not by the input.
 import type { TLabels } from "../ingest/model";
+import { genericSignalOf } from "./generic";
 
 export const BUCKET_MS = 5000;
 /** Separates a key's parts; a character that statements, routes and label values do not carry. */
@@ -77,7 +78,7 @@ export function signalOf(name: string, labels: TLabels): TRoute {
     case "worker_pool_size":
       return { kind: "gauge", key: `worker.size${SEP}${svc}${SEP}${labels.pool ?? "?"}` };
     default:
-      return null;
+      return genericSignalOf(name, labels);
   }
 }
 
