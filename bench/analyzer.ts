@@ -185,7 +185,7 @@ try {
         const body = (await res.json()) as {
           candidates: { kind: string; targetKey: string; score: number; title: string }[];
         };
-        for (const c of body.candidates.slice(0, 6))
+        for (const c of body.candidates.slice(0, 8))
           console.log(`    ${c.score.toFixed(2)} ${c.kind} ${c.targetKey}: ${c.title}`);
       }
       const s: TScenario = {

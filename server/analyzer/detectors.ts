@@ -223,12 +223,31 @@ const dbLatency: TDetector = (w) => {
     const floorRise = mine.filter((c) => c.delta >= 0.0015 && c.z >= 3);
     const maxDelta = deltas.at(-1) as number;
     const uniform = medDelta > 0 && maxDelta <= medDelta * 4;
-    if (mine.length >= 3 && floorRise.length >= Math.max(3, Math.ceil(mine.length * 0.7)) && uniform) {
+    // A statement caught with a sequential scan on a filtered column since it slowed down: the
+    // others queue behind it on a busy database (one PGlite connection serves one query at a time),
+    // and the uniform rise is that queue, not the network.
+    const planned = new Set(
+      mine
+        .filter((c) => c.z >= 4 && c.delta >= 0.002)
+        .filter((c) => {
+          const plan = w.traces.plans.get(`${svc}${SEP}${fingerprint(c.statement).id}`);
+          return (
+            plan !== undefined && plan.atMs >= w.nowMs - 90_000 && (parsePlan(plan.plan)?.suggestions.length ?? 0) > 0
+          );
+        })
+        .map((c) => c.statement),
+    );
+    if (
+      planned.size === 0 &&
+      mine.length >= 3 &&
+      floorRise.length >= Math.max(3, Math.ceil(mine.length * 0.7)) &&
+      uniform
+    ) {
       out.push({
         kind: "network_delay",
         target: { service: svc },
         targetKey: svc,
-        strength: Math.min(4, (floorRise.length / mine.length) * (medDelta / 0.002)),
+        strength: Math.min(10, 1 + Math.log2(medDelta / 0.002) * (floorRise.length / mine.length)),
         title: `Every database round trip of ${svc} is ~${ms(medDelta)} slower`,
         summary: `${floorRise.length} of ${mine.length} statements rose by a similar floor (median +${ms(medDelta)}), whatever the query: the network or the database host, not the SQL.`,
         recommendation:
@@ -251,7 +270,7 @@ const dbLatency: TDetector = (w) => {
       if (c.z < 4 || c.delta < 0.002 || c.ratio < 2) continue;
       // An outlier among the statements: well above the typical statement's own rise.
       const outlier = c.delta >= Math.max(medDelta * 3, 0.002);
-      if (!outlier) continue;
+      if (!outlier && !planned.has(c.statement)) continue;
       const fp = fingerprint(c.statement);
       const planKey = `${svc}${SEP}${fp.id}`;
       const plan = w.traces.plans.get(planKey);
@@ -265,7 +284,7 @@ const dbLatency: TDetector = (w) => {
         kind: "slow_query",
         target: { service: svc, fingerprint: fp.id, statement: fp.text.slice(0, 200) },
         targetKey: `${svc}/${fp.id}`,
-        strength: Math.min(4, Math.log2(c.ratio) * (seqScan ? 1.5 : 1) * Math.min(1.5, 0.5 + addedPerSecond)),
+        strength: Math.min(10, Math.log2(c.ratio) * (seqScan ? 2 : 1) * Math.min(1.5, 0.5 + addedPerSecond)),
         title: `Slow query on ${svc}: ${ms(c.c.cur)} per call (usual ${ms(c.c.base)})`,
         summary: `\`${fp.text.slice(0, 160)}\` takes ${c.ratio.toFixed(1)}× its usual time at ${c.rate.toFixed(1)} calls/s (+${(addedPerSecond * 1000).toFixed(0)} ms of database time per second)${seqScan ? "; its plan is a sequential scan" : ""}.`,
         recommendation: suggestion
@@ -333,7 +352,7 @@ const nPlusOne: TDetector = (w) => {
       kind: "n_plus_one",
       target: { service: svc, route, fingerprint: fp.id },
       targetKey: `${svc}/${route}/${fp.id}`,
-      strength: Math.min(4, (perTrace / 5) * share * 2),
+      strength: Math.min(10, 1 + Math.log2(perTrace / 5 + 1) * share * 2),
       title: `N+1 queries on ${route}: ${perTrace.toFixed(0)} × the same statement per request`,
       summary: `${pct(share)} of sampled ${route} requests repeat \`${fp.text.slice(0, 120)}\` ${perTrace.toFixed(0)} times (usual share ${pct(baseShare)}).`,
       recommendation: last.recommendation,
@@ -381,7 +400,8 @@ const caches: TDetector = (w) => {
     const drop = ratio ? ratio.base - ratio.cur : 0;
     const evictionsJumped =
       evict !== undefined && evictRate >= 2 && evictRate >= Math.max(evictBase * 3, evictBase + 2);
-    if (evictionsJumped && level === "memory") {
+    // Undersized: the evictions cost hits. Churn with an unchanged hit ratio is only bookkeeping.
+    if (evictionsJumped && level === "memory" && drop >= 0.05) {
       series.push({
         label: "evictions/s",
         query: `sum(rate(cache_evictions_total{job="${q(svc)}",cache="${q(cache)}",level="${q(level)}"}[1m]))`,
@@ -393,7 +413,7 @@ const caches: TDetector = (w) => {
         kind: "cache_undersized",
         target,
         targetKey: `${svc}/${cache}/${level}`,
-        strength: Math.min(4, (evictRate / Math.max(evictBase, 1) / 3) * (drop > 0.05 ? 1.5 : 1)),
+        strength: Math.min(10, (1 + Math.log2(evictRate / Math.max(evictBase * 3, 2))) * (drop > 0.05 ? 1.2 : 1)),
         title: `Cache ${cache} (${level}) is too small: ${evictRate.toFixed(0)} evictions/s`,
         summary: `Entries are evicted ${evictRate.toFixed(0)}/s (usual ${evictBase.toFixed(1)}/s)${ratio ? `, hit ratio ${pct(ratio.cur)} (usual ${pct(ratio.base)})` : ""}: the working set does not fit.`,
         recommendation: `Raise the ${cache} cache's max entries (or memory budget) until evictions fall near zero, or cache fewer, smaller values; each miss costs a Redis or database round trip.`,
@@ -410,7 +430,7 @@ const caches: TDetector = (w) => {
         kind: "cache_hit_collapse",
         target,
         targetKey: `${svc}/${cache}/${level}`,
-        strength: Math.min(4, drop / 0.15),
+        strength: Math.min(10, drop / 0.15),
         title: `Cache ${cache} (${level}) hit ratio fell to ${pct(ratio.cur)} (usual ${pct(ratio.base)})`,
         summary: `Misses now reach the next level and the database; evictions did not rise${evict ? ` (${evictRate.toFixed(1)}/s)` : ""}, so entries are being invalidated, expiring or looked up under different keys.`,
         recommendation: `Check what flushed or invalidated ${cache} and whether its keys changed (a new prefix or version); warm it on write, and protect the database from the miss storm with request coalescing (single-flight) per key.`,
@@ -434,7 +454,7 @@ const caches: TDetector = (w) => {
       kind: "cache_backend_slow",
       target: { service: svc, cache, level },
       targetKey: `${svc}/${cache}/${level}`,
-      strength: Math.min(4, Math.log2(c.cur / Math.max(c.base, 1e-6))),
+      strength: Math.min(10, Math.log2(c.cur / Math.max(c.base, 1e-6))),
       title: `Redis behind ${cache} is slow: ${ms(c.cur)} per get (usual ${ms(c.base)})`,
       summary: `Redis gets take +${ms(delta)} while the hit ratio holds: the cache backend, not the caching, is the cost.`,
       recommendation:
@@ -460,34 +480,31 @@ const caches: TDetector = (w) => {
 // ---- connection pool ---------------------------------------------------------------------------
 const pools: TDetector = (w) => {
   const out: TCandidate[] = [];
-  for (const countKey of w.store.keys(`pool.wait.count${SEP}`)) {
-    const [, svc, pool] = keyParts(countKey) as [string, string, string];
-    const wait = w.compare(w.mean(signalKey("pool.wait.sum", svc, pool), countKey));
+  for (const maxKey of w.store.keys(`pool.max${SEP}`)) {
+    const [, svc, pool] = keyParts(maxKey) as [string, string, string];
+    const wait = w.compare(w.mean(signalKey("pool.wait.sum", svc, pool), signalKey("pool.wait.count", svc, pool)));
     const used = w.compare((b) => w.value(signalKey("pool.used", svc, pool), b));
-    const max = w.compare((b) => w.value(signalKey("pool.max", svc, pool), b));
+    const max = w.compare((b) => w.value(maxKey, b));
     const idle = w.compare((b) => w.value(signalKey("pool.idle", svc, pool), b));
     const pending = w.compare((b) => w.value(signalKey("pool.pending", svc, pool), b));
-    if (!wait || !used || !max) continue;
-    const waitDelta = wait.cur - wait.base;
+    if (!used || !max) continue;
+    const waitDelta = wait ? wait.cur - wait.base : 0;
+    const waitRose = wait !== undefined && waitDelta >= 0.003 && zOf(wait, 0.1, 0.001) >= 4;
+    const queued = (pending?.cur ?? 0) >= 1 && (pending?.cur ?? 0) > (pending?.base ?? 0) + 0.5;
     const atMax = used.cur >= max.cur - 0.5;
-    if (waitDelta < 0.003 || zOf(wait, 0.1, 0.001) < 4 || !atMax) continue;
+    const wasAtMax = used.base >= max.base - 0.5 && (pending?.base ?? 0) >= 1;
+    // Saturated now and not in the baseline; waiting callers or longer waits show it costs time.
+    if (!atMax || wasAtMax || !(waitRose || queued)) continue;
     const maxDropped = max.cur < max.base - 0.5;
-    // A leak: connections held by nobody's query; used climbed to the max with no more traffic.
     const dbRate = w.compare((b) => {
       let sum = 0;
       for (const k of w.store.keys(`db.count${SEP}${svc}${SEP}`)) sum += w.value(k, b) ?? 0;
       return sum;
     });
     const throughputDown = dbRate !== undefined && dbRate.cur < dbRate.base * 0.8;
+    // A leak: connections held by no query; every one checked out, none idle, and fewer queries run.
     const leak = !maxDropped && (idle?.cur ?? 1) < 0.5 && throughputDown;
     const series: TEvidenceSeries[] = [
-      {
-        label: "mean wait for a connection",
-        query: `sum(rate(db_client_connection_wait_time_seconds_sum{job="${q(svc)}",pool="${q(pool)}"}[1m])) / sum(rate(db_client_connection_wait_time_seconds_count{job="${q(svc)}",pool="${q(pool)}"}[1m]))`,
-        unit: "s",
-        baseline: wait.base,
-        current: wait.cur,
-      },
       {
         label: "connections used",
         query: `db_client_connection_count{job="${q(svc)}",pool="${q(pool)}",state="used"}`,
@@ -496,19 +513,28 @@ const pools: TDetector = (w) => {
         current: used.cur,
       },
     ];
-    const strength = Math.min(
-      4,
-      Math.log2(Math.max(1, wait.cur / Math.max(wait.base, 0.0005))) / 2 + (maxDropped ? 1 : 0),
-    );
+    if (wait) {
+      series.unshift({
+        label: "mean wait for a connection",
+        query: `sum(rate(db_client_connection_wait_time_seconds_sum{job="${q(svc)}",pool="${q(pool)}"}[1m])) / sum(rate(db_client_connection_wait_time_seconds_count{job="${q(svc)}",pool="${q(pool)}"}[1m]))`,
+        unit: "s",
+        baseline: wait.base,
+        current: wait.cur,
+      });
+    }
+    const waitFactor = wait ? Math.log2(Math.max(2, wait.cur / Math.max(wait.base, 0.0005))) : 1;
+    const strength = Math.min(10, 1 + waitFactor / 2 + (maxDropped ? 1 : 0) + (queued ? 0.5 : 0));
+    const waitText = wait ? `; waits are ${ms(wait.cur)} (usual ${ms(wait.base)})` : "";
     if (leak) {
       out.push({
         kind: "connection_leak",
         target: { service: svc, pool },
         targetKey: `${svc}/${pool}`,
-        strength,
+        strength: strength + 1,
         title: `Connection leak in pool ${pool}: all ${max.cur.toFixed(0)} connections checked out, throughput down`,
-        summary: `Used connections sit at the max (${used.cur.toFixed(0)}/${max.cur.toFixed(0)}), none idle, while database calls fell ${pct(1 - (dbRate?.cur ?? 0) / Math.max(dbRate?.base ?? 1, 1e-9))}; waits are ${ms(wait.cur)} (usual ${ms(wait.base)}).`,
-        recommendation: `Find the code path that calls pool.connect() without client.release() on every branch (errors included): use pool.query() or try/finally; set idleTimeoutMillis and log clients held longer than a few seconds.`,
+        summary: `Used connections sit at the max (${used.cur.toFixed(0)}/${max.cur.toFixed(0)}, usual ${used.base.toFixed(1)}), none idle, ${(pending?.cur ?? 0).toFixed(0)} callers wait, while database calls fell ${pct(1 - (dbRate?.cur ?? 0) / Math.max(dbRate?.base ?? 1, 1e-9))}${waitText}.`,
+        recommendation:
+          "Find the code path that calls pool.connect() without client.release() on every branch (errors included): use pool.query() or try/finally; set idleTimeoutMillis and log clients held longer than a few seconds.",
         evidence: {
           series,
           traces: [],
@@ -522,8 +548,8 @@ const pools: TDetector = (w) => {
       target: { service: svc, pool },
       targetKey: `${svc}/${pool}`,
       strength,
-      title: `Pool ${pool} saturated: ${ms(wait.cur)} mean wait for a connection`,
-      summary: `All ${max.cur.toFixed(0)} connections are in use${maxDropped ? ` (max was ${max.base.toFixed(0)})` : ""} and ${(pending?.cur ?? 0).toFixed(0)} callers wait; wait per checkout ${ms(wait.cur)} (usual ${ms(wait.base)}).`,
+      title: `Pool ${pool} saturated: all ${max.cur.toFixed(0)} connections in use${wait ? `, ${ms(wait.cur)} mean wait` : ""}`,
+      summary: `All ${max.cur.toFixed(0)} connections are in use${maxDropped ? ` (max was ${max.base.toFixed(0)})` : ""} and ${(pending?.cur ?? 0).toFixed(0)} callers wait${waitText}.`,
       recommendation: `Raise pool max from ${max.cur.toFixed(0)} to ${Math.max(max.base, max.cur * 2).toFixed(0)} (within the database's max_connections) or shorten how long each request holds a connection: no work between queries while holding it.`,
       evidence: {
         series,
@@ -556,7 +582,7 @@ const runtime: TDetector = (w) => {
         kind: "event_loop_blocked",
         target: { service: svc },
         targetKey: svc,
-        strength: Math.min(4, lag.cur / 0.05),
+        strength: Math.min(10, lag.cur / 0.05),
         title: `Event loop of ${svc} blocked: p99 lag ${ms(lag.cur)} (usual ${ms(lag.base)})`,
         summary: `Synchronous work holds the main thread for tens of milliseconds at a time; every route's tail latency rises together${cpu ? ` (CPU ${(cpu.cur * 100).toFixed(0)} % of a core)` : ""}.`,
         recommendation:
@@ -582,7 +608,7 @@ const runtime: TDetector = (w) => {
         kind: "cpu_saturation",
         target: { service: svc },
         targetKey: svc,
-        strength: Math.min(4, cpuRise / 0.25 + (queued > 1 ? 1 : 0)),
+        strength: Math.min(10, cpuRise / 0.25 + (queued > 1 ? 1 : 0)),
         title: `CPU saturation in ${svc}: ${(cpu.cur * 100).toFixed(0)} % of a core (usual ${(cpu.base * 100).toFixed(0)} %)`,
         summary: `Process CPU rose by ${(cpuRise * 100).toFixed(0)} points${queued > 0.5 ? `, worker tasks queue up (+${queued.toFixed(0)})` : ""}; requests wait for the CPU everywhere.`,
         recommendation:
@@ -613,7 +639,7 @@ const runtime: TDetector = (w) => {
           kind: "memory_leak",
           target: { service: svc },
           targetKey: svc,
-          strength: Math.min(4, heap.cur / heap.base - 0.4),
+          strength: Math.min(10, heap.cur / heap.base - 0.4),
           title: `Memory leak in ${svc}: heap ${(heap.cur / 1e6).toFixed(0)} MB and climbing (usual ${(heap.base / 1e6).toFixed(0)} MB)`,
           summary:
             "The used heap grows steadily and garbage collection does not bring it back; GC pauses lengthen and the process will run out of memory.",
@@ -654,7 +680,7 @@ const queues: TDetector = (w) => {
       kind: "queue_backlog",
       target: { service: svc, queue },
       targetKey: `${svc}/${queue}`,
-      strength: Math.min(4, depth.cur / Math.max(depth.base * 3, 20)),
+      strength: Math.min(10, depth.cur / Math.max(depth.base * 3, 20)),
       title: `Backlog on queue ${queue}: ${depth.cur.toFixed(0)} waiting (usual ${depth.base.toFixed(0)})`,
       summary: `Consumers fall behind the producers${lag ? `; the oldest item waits ${lag.cur.toFixed(1)} s` : ""}, and backpressure will slow the producers.`,
       recommendation: `Add consumers for ${queue} or make each faster (batch the writes it does per item); if the producer burst is expected, size the queue and alert on lag rather than depth.`,
@@ -701,7 +727,7 @@ const downstream: TDetector = (w) => {
       kind: "slow_dependency",
       target: { service: svc, peer },
       targetKey: `${svc}/${peer}`,
-      strength: Math.min(4, Math.log2(c.cur / Math.max(c.base, 0.1))),
+      strength: Math.min(10, Math.log2(c.cur / Math.max(c.base, 0.1))),
       title: `Slow dependency ${peer}: ${c.cur.toFixed(0)} ms per call from ${svc} (usual ${c.base.toFixed(0)} ms)`,
       summary: `Client calls to ${peer} take +${c.cur - c.base >= 1 ? (c.cur - c.base).toFixed(0) : "<1"} ms; the routes that call it wait on it.`,
       recommendation: `Look at ${peer}'s own latency; meanwhile set a timeout below your route's budget, cache its answers where they allow, and call it in parallel or off the request path.`,
@@ -742,7 +768,7 @@ const routeRegression: TDetector = (w) => {
       kind: "latency_regression",
       target: { service: svc, route },
       targetKey: `${svc}/${route}`,
-      strength: Math.min(4, Math.log2(c.cur / Math.max(c.base, 0.1))),
+      strength: Math.min(10, Math.log2(c.cur / Math.max(c.base, 0.1))),
       title: `${route} slowed to ${c.cur.toFixed(0)} ms (usual ${c.base.toFixed(0)} ms): ${PART_LABELS[top]}`,
       summary: `Split of the added time per request: ${verdict}.`,
       recommendation: `Look at the ${PART_LABELS[top]} of ${route} first; the other findings for ${svc} name the component.`,

@@ -1,14 +1,559 @@
 // Signals and detection for services that do not run Hotpath's agent: per-service resource and SLI
-// metrics under generic names (pod CPU, memory, network, server latency, success rate), as a
-// Kubernetes exporter or a replayed dataset provides them. Filled in by the replay work (bench/rca).
+// metrics under generic names, as a Kubernetes/service-mesh exporter, a cloud monitor or a replayed
+// dataset provides them, usually at 60 s or 5 min resolution rather than the agent's 5 s.
+//
+// Naming convention (gauges; labels `service` (or `job`), optional `pod`, which is ignored):
+//   service_cpu_usage_ratio                     CPU used / CPU limit of the service's pods (0..1)
+//   service_memory_usage_ratio                  memory used / limit (0..1)
+//   service_network_receive_bytes_per_second    network in (bytes/s)
+//   service_network_transmit_bytes_per_second   network out (bytes/s)
+//   service_server_latency_<stat>_seconds       latency of the requests the service serves
+//   service_client_latency_<stat>_seconds       latency of the calls the service makes
+//   service_requests_per_second                 requests served per second
+//   service_success_ratio                       share of requests served without error (0..1)
+//   service_call_latency_<stat>_seconds{service, peer, side="client"|"server"}
+//                                               latency of the calls from `service` to `peer`, as
+//                                               measured by the caller (client) or the callee (server)
+//   service_dependency_info{service, peer}      1 while `service` calls `peer` (a service map's edge)
+// where <stat> is mean, p50, p90, p95 or p99. Other names are not generic signals.
+//
+// Detection works on these coarse series and on the trace window (server spans per service, client
+// calls per peer), at one point per minute: the store's 5 s buckets are averaged per minute, empty
+// minutes skipped, so 60 s and 5 min sources give one point per sample. The current level is the
+// median of the last three points (one odd minute does not move it) or, for sources coarser than a
+// minute, the last point (already an average over minutes); the baseline is the median and MAD of
+// the points before it in the 30 min window.
+//
+// Attribution: a fault in a service raises latency in it and in every caller, so each service's
+// evidence is split into what a caller inherits (its latency, its error ratio, the latency of the
+// calls into it) and what it cannot inherit (its own CPU, the time its requests spend outside calls,
+// per the traces). Inheritable evidence is discounted when one of the service's callees (the service
+// map, the call-latency series and the traces' peers) is anomalous itself, so the deepest anomalous
+// service ranks first and its callers stay visible below it. A callee's inbound evidence is the
+// median over its callers, so one slow caller-side link does not blame a healthy callee.
 import type { TLabels } from "../ingest/model";
-import type { TCandidate, Window } from "./detectors";
+import { medianMad } from "./baseline";
+import type { TCandidate, TEvidenceSeries, TFindingKind, Window } from "./detectors";
+import { BUCKET_MS, keyParts, SEP } from "./signals";
+
+const STATS = "(mean|p50|p90|p95|p99)";
+const LATENCY_RE = new RegExp(`^service_(server|client)_latency_${STATS}_seconds$`);
+const CALL_RE = new RegExp(`^service_call_latency_${STATS}_seconds$`);
+
+/** Signal-key prefixes of the generic signals (first part of the key; the service is the second). */
+export const GENERIC_PREFIX = {
+  cpu: "g.cpu",
+  memory: "g.mem",
+  rx: "g.rx",
+  tx: "g.tx",
+  serverLatency: "g.lat",
+  clientLatency: "g.clat",
+  requests: "g.req",
+  success: "g.ok",
+  call: "g.call",
+  dependency: "g.dep",
+} as const;
 
 /** The signal a generic per-service metric feeds; null when it is none of them. */
-export function genericSignalOf(_name: string, _labels: TLabels): { kind: "counter" | "gauge"; key: string } | null {
+export function genericSignalOf(name: string, labels: TLabels): { kind: "counter" | "gauge"; key: string } | null {
+  const svc = labels.service ?? labels.job;
+  if (!svc) return null;
+  const gauge = (...parts: string[]) => ({ kind: "gauge" as const, key: parts.join(SEP) });
+  switch (name) {
+    case "service_cpu_usage_ratio":
+      return gauge(GENERIC_PREFIX.cpu, svc);
+    case "service_memory_usage_ratio":
+      return gauge(GENERIC_PREFIX.memory, svc);
+    case "service_network_receive_bytes_per_second":
+      return gauge(GENERIC_PREFIX.rx, svc);
+    case "service_network_transmit_bytes_per_second":
+      return gauge(GENERIC_PREFIX.tx, svc);
+    case "service_requests_per_second":
+      return gauge(GENERIC_PREFIX.requests, svc);
+    case "service_success_ratio":
+      return gauge(GENERIC_PREFIX.success, svc);
+    case "service_dependency_info":
+      return labels.peer ? gauge(GENERIC_PREFIX.dependency, svc, labels.peer) : null;
+  }
+  const lat = LATENCY_RE.exec(name);
+  if (lat)
+    return gauge(
+      lat[1] === "server" ? GENERIC_PREFIX.serverLatency : GENERIC_PREFIX.clientLatency,
+      svc,
+      lat[2] as string,
+    );
+  const call = CALL_RE.exec(name);
+  if (call && labels.peer) {
+    return gauge(
+      GENERIC_PREFIX.call,
+      svc,
+      labels.peer,
+      labels.side === "server" ? "server" : "client",
+      call[1] as string,
+    );
+  }
   return null;
 }
 
-export function genericDetector(_w: Window): TCandidate[] {
-  return [];
+// ---- per-minute points --------------------------------------------------------------------------
+
+/** One series as points: minute index and value, oldest first. */
+export type TPoints = { m: number[]; v: number[] };
+
+/** A series' baseline and current level, in its own unit. */
+export type TLevel = { base: number; mad: number; cur: number; n: number };
+
+/** How far a level is from its baseline for one signal; 1 = exactly at every threshold. */
+export type TSignalSpec = {
+  /** +1: a rise is bad (latency, CPU); −1: a drop is (success ratio). */
+  dir: 1 | -1;
+  /** Robust z (MAD units, with floors) at which the signal counts. */
+  z: number;
+  /** Floors on the scale: a fraction of the baseline, and an absolute amount in the unit. */
+  rel: number;
+  abs: number;
+  /** The change must also be at least this much in the unit… */
+  minDelta: number;
+  /** …and, for rises, this ratio over the baseline. */
+  minRatio: number;
+};
+
+export const SPECS = {
+  cpu: { dir: 1, z: 8, rel: 0.1, abs: 0.01, minDelta: 0.05, minRatio: 1.3 },
+  latency: { dir: 1, z: 8, rel: 0.1, abs: 0.002, minDelta: 0.02, minRatio: 1.5 },
+  success: { dir: -1, z: 8, rel: 0, abs: 0.003, minDelta: 0.01, minRatio: 1 },
+  call: { dir: 1, z: 8, rel: 0.1, abs: 0.001, minDelta: 0.01, minRatio: 1.5 },
+  /** Trace-derived durations, in ms. */
+  traceLatency: { dir: 1, z: 8, rel: 0.1, abs: 2, minDelta: 20, minRatio: 1.5 },
+  traceGap: { dir: 1, z: 8, rel: 0.1, abs: 2, minDelta: 20, minRatio: 2 },
+} satisfies Record<string, TSignalSpec>;
+
+/** Fewest baseline points for a verdict: minute-resolution sources, then coarser ones. */
+const MIN_BASE_FINE = 8;
+const MIN_BASE_COARSE = 2;
+/** Trace minutes come in bursts (sampling, exports); fewer are enough. */
+const MIN_BASE_TRACE = 5;
+
+function bucketsPerMinute(): number {
+  return Math.round(60_000 / BUCKET_MS);
+}
+
+/** Per-minute means of one signal over the window (minutes with no bucket are skipped). */
+export function minutePoints(w: Window, key: string): TPoints {
+  const bpm = bucketsPerMinute();
+  const from = w.baseFrom;
+  const values = w.store.range(key, from, w.nb);
+  const out: TPoints = { m: [], v: [] };
+  let minute = Number.NaN;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === undefined) continue;
+    const m = Math.floor((from + i) / bpm);
+    if (m !== minute) {
+      if (n > 0) {
+        out.m.push(minute);
+        out.v.push(sum / n);
+      }
+      minute = m;
+      sum = 0;
+      n = 0;
+    }
+    sum += v;
+    n++;
+  }
+  if (n > 0) {
+    out.m.push(minute);
+    out.v.push(sum / n);
+  }
+  return out;
+}
+
+function medianOf(xs: number[]): number {
+  return medianMad(xs).median;
+}
+
+/**
+ * Baseline and current level of a series of points at `nowMinute`: undefined when the series is
+ * stale (no recent point), or too short to judge.
+ */
+export function levelOf(p: TPoints, nowMinute: number, dir: 1 | -1, minBaseFine = MIN_BASE_FINE): TLevel | undefined {
+  const n = p.m.length;
+  if (n < 3) return undefined;
+  const gaps: number[] = [];
+  for (let i = 1; i < n; i++) gaps.push((p.m[i] as number) - (p.m[i - 1] as number));
+  const cadence = medianOf(gaps);
+  const fine = cadence <= 1.5;
+  const nCur = fine ? 3 : 1;
+  const minBase = fine ? minBaseFine : MIN_BASE_COARSE;
+  if (n < nCur + minBase) return undefined;
+  const last = p.m[n - 1] as number;
+  if (nowMinute - last > (fine ? 2 : 1.5 * cadence)) return undefined;
+  // The current points must be recent together: three points spread over a quarter hour are not "now".
+  if (fine && last - (p.m[n - nCur] as number) > 4) return undefined;
+  const cur = p.v.slice(n - nCur).sort((a, b) => (b - a) * dir);
+  const base = p.v.slice(0, n - nCur);
+  const { median, mad } = medianMad(base);
+  // The second most extreme of the current points in the bad direction (the median of three).
+  return { base: median, mad, cur: (nCur > 1 ? cur[1] : cur[0]) as number, n: base.length };
+}
+
+/** Threshold units of a level under a spec: the smallest of z, delta and ratio, each over its bar. */
+export function unitsOf(l: TLevel, s: TSignalSpec): number {
+  const delta = (l.cur - l.base) * s.dir;
+  if (!(delta > 0)) return 0;
+  const scale = Math.max(1.4826 * l.mad, Math.abs(l.base) * s.rel, s.abs);
+  const z = delta / scale;
+  let u = Math.min(z / s.z, delta / s.minDelta);
+  if (s.dir > 0 && s.minRatio > 1) {
+    const ratio = l.base > 0 ? l.cur / l.base : Number.POSITIVE_INFINITY;
+    u = Math.min(u, (ratio - 1) / (s.minRatio - 1));
+  }
+  return Math.max(0, u);
+}
+
+// ---- evidence per service -----------------------------------------------------------------------
+
+/** One piece of evidence: its units, the kind of fault it points at, and the figures to show. */
+type TEvidence = { units: number; kind: TFindingKind; what: string; series: TEvidenceSeries };
+
+type TService = {
+  /** Evidence a caller cannot inherit: the service's own CPU, its own time per request (traces). */
+  own: TEvidence[];
+  /** Evidence a caller inherits: its latency and errors, the latency of calls into it. */
+  inherited: TEvidence[];
+};
+
+const best = (xs: TEvidence[]): TEvidence | undefined =>
+  xs.reduce<TEvidence | undefined>((a, x) => (a === undefined || x.units > a.units ? x : a), undefined);
+
+const q = (s: string) => s.replace(/"/g, '\\"');
+const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
+const secs = (x: number) => ms(x * 1000);
+
+function serviceOf(map: Map<string, TService>, svc: string): TService {
+  let s = map.get(svc);
+  if (!s) {
+    s = { own: [], inherited: [] };
+    map.set(svc, s);
+  }
+  return s;
+}
+
+/** Trace side, per service and minute: requests, total and own (outside downstream calls) ms. */
+type TTraceMinute = { count: number; totalMs: number; ownMs: number };
+
+function traceMinutes(w: Window): Map<string, Map<number, TTraceMinute>> {
+  const bpm = bucketsPerMinute();
+  const out = new Map<string, Map<number, TTraceMinute>>();
+  for (const [key, buckets] of w.traces.routes.byKey) {
+    const svc = keyParts(key)[0] as string;
+    let per = out.get(svc);
+    if (!per) {
+      per = new Map();
+      out.set(svc, per);
+    }
+    for (const [b, v] of buckets) {
+      if (b < w.baseFrom || b > w.nb || v.count === 0) continue;
+      const m = Math.floor(b / bpm);
+      const t = per.get(m) ?? { count: 0, totalMs: 0, ownMs: 0 };
+      t.count += v.count;
+      t.totalMs += v.totalMs;
+      t.ownMs += v.totalMs - v.parts.downstream - v.parts.pool_wait;
+      per.set(m, t);
+    }
+  }
+  return out;
+}
+
+function toPoints(per: Map<number, number>): TPoints {
+  const ms_ = [...per.keys()].sort((a, b) => a - b);
+  return { m: ms_, v: ms_.map((m) => per.get(m) as number) };
+}
+
+/** Per-minute mean client latency of each traced caller → peer link. */
+function peerMinutes(w: Window): Map<string, { caller: string; peer: string; per: Map<number, TTraceMinute> }> {
+  const bpm = bucketsPerMinute();
+  const out = new Map<string, { caller: string; peer: string; per: Map<number, TTraceMinute> }>();
+  for (const [key, buckets] of w.traces.peers.byKey) {
+    const [caller, peer] = keyParts(key) as [string, string];
+    if (caller === peer) continue;
+    const per = new Map<number, TTraceMinute>();
+    for (const [b, v] of buckets) {
+      if (b < w.baseFrom || b > w.nb || v.count === 0) continue;
+      const m = Math.floor(b / bpm);
+      const t = per.get(m) ?? { count: 0, totalMs: 0, ownMs: 0 };
+      t.count += v.count;
+      t.totalMs += v.totalMs;
+      per.set(m, t);
+    }
+    out.set(key, { caller, peer, per });
+  }
+  return out;
+}
+
+function evidence(
+  units: number,
+  kind: TFindingKind,
+  what: string,
+  label: string,
+  query: string,
+  unit: string,
+  l: TLevel,
+): TEvidence {
+  return { units, kind, what, series: { label, query, unit, baseline: l.base, current: l.cur } };
+}
+
+/** Collects every service's evidence at this instant, and the call graph (caller → callees). */
+function collect(w: Window): { services: Map<string, TService>; callees: Map<string, Set<string>> } {
+  const services = new Map<string, TService>();
+  const callees = new Map<string, Set<string>>();
+  const link = (a: string, b: string) => {
+    if (a === b) return;
+    let s = callees.get(a);
+    if (!s) {
+      s = new Set();
+      callees.set(a, s);
+    }
+    s.add(b);
+  };
+  const nowMinute = Math.floor(w.nb / bucketsPerMinute());
+  const level = (key: string, dir: 1 | -1) => levelOf(minutePoints(w, key), nowMinute, dir);
+
+  // Inbound call evidence, per callee: one entry per caller, reduced to the median below.
+  const inbound = new Map<string, TEvidence[]>();
+  const addInbound = (callee: string, e: TEvidence) => {
+    const l = inbound.get(callee) ?? [];
+    l.push(e);
+    inbound.set(callee, l);
+  };
+
+  for (const key of w.store.keys("g.")) {
+    const parts = keyParts(key);
+    const [prefix, svc] = parts as [string, string];
+    switch (prefix) {
+      case GENERIC_PREFIX.cpu: {
+        const l = level(key, 1);
+        if (!l) break;
+        const u = unitsOf(l, SPECS.cpu);
+        serviceOf(services, svc).own.push(
+          evidence(
+            u,
+            "cpu_saturation",
+            `CPU ${(l.cur * 100).toFixed(0)} % of its limit (usual ${(l.base * 100).toFixed(0)} %)`,
+            "CPU / limit",
+            `service_cpu_usage_ratio{service="${q(svc)}"}`,
+            "ratio",
+            l,
+          ),
+        );
+        break;
+      }
+      case GENERIC_PREFIX.serverLatency: {
+        const stat = parts[2] as string;
+        const l = level(key, 1);
+        if (!l) break;
+        serviceOf(services, svc).inherited.push(
+          evidence(
+            unitsOf(l, SPECS.latency),
+            "latency_regression",
+            `${stat} latency ${secs(l.cur)} (usual ${secs(l.base)})`,
+            `${stat} latency`,
+            `service_server_latency_${stat}_seconds{service="${q(svc)}"}`,
+            "s",
+            l,
+          ),
+        );
+        break;
+      }
+      case GENERIC_PREFIX.success: {
+        const l = level(key, -1);
+        if (!l) break;
+        serviceOf(services, svc).inherited.push(
+          evidence(
+            unitsOf(l, SPECS.success),
+            "latency_regression",
+            `${((1 - l.cur) * 100).toFixed(1)} % of requests fail (usual ${((1 - l.base) * 100).toFixed(1)} %)`,
+            "success ratio",
+            `service_success_ratio{service="${q(svc)}"}`,
+            "ratio",
+            l,
+          ),
+        );
+        break;
+      }
+      case GENERIC_PREFIX.call: {
+        const [, , peer, side, stat] = parts as [string, string, string, string, string];
+        link(svc, peer);
+        if (side !== "client") break;
+        const l = level(key, 1);
+        if (!l) break;
+        addInbound(
+          peer,
+          evidence(
+            unitsOf(l, SPECS.call),
+            "network_delay",
+            `calls from ${svc} take ${secs(l.cur)} (${stat}; usual ${secs(l.base)})`,
+            `${stat} latency of calls from ${svc}`,
+            `service_call_latency_${stat}_seconds{service="${q(svc)}",peer="${q(peer)}",side="client"}`,
+            "s",
+            l,
+          ),
+        );
+        break;
+      }
+      case GENERIC_PREFIX.dependency:
+        link(svc, parts[2] as string);
+        break;
+      default:
+        serviceOf(services, svc);
+    }
+  }
+
+  // Traces: per service, mean request duration (inherited) and own time (not); per link, the gap
+  // between the caller's client span and the callee's server spans (the network, or a queue).
+  const tm = traceMinutes(w);
+  const meanDur = new Map<string, Map<number, number>>();
+  for (const [svc, per] of tm) {
+    const dur = new Map<number, number>();
+    const own = new Map<number, number>();
+    for (const [m, t] of per) {
+      dur.set(m, t.totalMs / t.count);
+      own.set(m, t.ownMs / t.count);
+    }
+    meanDur.set(svc, dur);
+    const s = serviceOf(services, svc);
+    const ld = levelOf(toPoints(dur), nowMinute, 1, MIN_BASE_TRACE);
+    if (ld) {
+      s.inherited.push(
+        evidence(
+          unitsOf(ld, SPECS.traceLatency),
+          "latency_regression",
+          `requests take ${ms(ld.cur)} (usual ${ms(ld.base)})`,
+          "mean request duration (traces)",
+          `traces{service="${q(svc)}"}`,
+          "ms",
+          ld,
+        ),
+      );
+    }
+    const lo = levelOf(toPoints(own), nowMinute, 1, MIN_BASE_TRACE);
+    if (lo) {
+      s.own.push(
+        evidence(
+          unitsOf(lo, SPECS.traceLatency),
+          "latency_regression",
+          `${ms(lo.cur)} per request in its own code (usual ${ms(lo.base)})`,
+          "own time per request (traces)",
+          `traces{service="${q(svc)}"}`,
+          "ms",
+          lo,
+        ),
+      );
+    }
+  }
+  for (const { caller, peer, per } of peerMinutes(w).values()) {
+    link(caller, peer);
+    const callee = meanDur.get(peer);
+    if (!callee) continue;
+    const gap = new Map<number, number>();
+    for (const [m, t] of per) {
+      const server = callee.get(m);
+      if (server !== undefined) gap.set(m, Math.max(0, t.totalMs / t.count - server));
+    }
+    const l = levelOf(toPoints(gap), nowMinute, 1, MIN_BASE_TRACE);
+    if (!l) continue;
+    addInbound(
+      peer,
+      evidence(
+        unitsOf(l, SPECS.traceGap),
+        "network_delay",
+        `calls from ${caller} wait ${ms(l.cur)} outside ${peer}'s own spans (usual ${ms(l.base)})`,
+        `client − server time of calls from ${caller} (traces)`,
+        `traces{service="${q(caller)}",peer="${q(peer)}"}`,
+        "ms",
+        l,
+      ),
+    );
+  }
+  for (const [callee, list] of inbound) {
+    // The median caller (the lower of two): a callee is slow to reach when most of its callers see it so.
+    const sorted = [...list].sort((a, b) => b.units - a.units);
+    const mid = sorted[Math.floor(sorted.length / 2)] as TEvidence;
+    serviceOf(services, callee).inherited.push(mid);
+  }
+  return { services, callees };
+}
+
+/** Evidence below this many threshold units is not listed at all. */
+const LIST_UNITS = 0.25;
+/** What an inherited anomaly keeps when a callee is anomalous too. */
+const EXPLAINED_FACTOR = 0.3;
+const MAX_CANDIDATES = 10;
+
+const RECOMMENDATION: Partial<Record<TFindingKind, (svc: string) => string>> = {
+  cpu_saturation: (svc) =>
+    `Look at what else runs on ${svc}'s nodes (a noisy neighbour, a batch job) and at its CPU limit; profile it if its own work grew, and scale it out meanwhile.`,
+  network_delay: (svc) =>
+    `Calls into ${svc} wait on the network or a queue in front of it, not on its code: check its pods' network (packet loss, a saturated interface, a sidecar), and its connection limits.`,
+  latency_regression: (svc) =>
+    `${svc} itself got slower or started failing while its dependencies did not: look at its latest deploy and its logs and traces for the slow or failing requests.`,
+};
+
+export function genericDetector(w: Window): TCandidate[] {
+  const { services, callees } = collect(w);
+  const scored: { svc: string; score: number; top: TEvidence; explainedBy?: string }[] = [];
+  const inheritedUnits = (svc: string) => best(services.get(svc)?.inherited ?? [])?.units ?? 0;
+  const ownUnits = (svc: string) => best(services.get(svc)?.own ?? [])?.units ?? 0;
+  for (const [svc, s] of services) {
+    const own = best(s.own);
+    const inh = best(s.inherited);
+    let explainedBy: string | undefined;
+    let inhScore = inh?.units ?? 0;
+    if (inh && inhScore > 0) {
+      for (const c of callees.get(svc) ?? []) {
+        if (Math.max(inheritedUnits(c), ownUnits(c)) >= 1) {
+          explainedBy = c;
+          inhScore *= EXPLAINED_FACTOR;
+          break;
+        }
+      }
+    }
+    const ownScore = own?.units ?? 0;
+    const top = ownScore >= inhScore ? own : inh;
+    const score = Math.max(ownScore, inhScore);
+    if (!top || score < LIST_UNITS) continue;
+    scored.push({ svc, score, top, ...(explainedBy && top === inh ? { explainedBy } : {}) });
+  }
+  scored.sort((a, b) => b.score - a.score);
+  return scored.slice(0, MAX_CANDIDATES).map(({ svc, score, top, explainedBy }) => {
+    const s = services.get(svc) as TService;
+    // Owned evidence names the cause: CPU beats own-time when both moved.
+    const cpu = s.own.find((e) => e.kind === "cpu_saturation" && e.units >= 1);
+    const kind: TFindingKind = cpu ? "cpu_saturation" : top.kind;
+    const others = [...s.own, ...s.inherited]
+      .filter((e) => e !== top && e.units >= 0.5)
+      .sort((a, b) => b.units - a.units)
+      .slice(0, 2);
+    // Strength: 1 at the thresholds, then logarithmic, so that ten times the evidence is not ten
+    // times the score.
+    const strength = score < 1 ? score : Math.min(5, 1 + Math.log2(score));
+    return {
+      kind,
+      target: { service: svc },
+      targetKey: svc,
+      strength,
+      title: `${svc}: ${top.what}`,
+      summary:
+        `${[top, ...others].map((e) => e.what).join("; ")}.` +
+        (explainedBy ? ` Its callee ${explainedBy} is anomalous too and may be the cause.` : ""),
+      recommendation: (RECOMMENDATION[kind] ?? (RECOMMENDATION.latency_regression as (s: string) => string))(svc),
+      evidence: {
+        series: [top, ...others].map((e) => e.series),
+        traces: [],
+        links: [{ label: "Services", href: `/services?service=${encodeURIComponent(svc)}` }],
+      },
+    };
+  });
 }

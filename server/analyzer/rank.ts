@@ -24,12 +24,22 @@ const EXPLAINED_BY: Partial<Record<TFindingKind, { by: TFindingKind[]; factor: n
   cpu_saturation: { by: ["traffic_surge", "memory_leak", "event_loop_blocked", "cache_hit_collapse"], factor: 0.4 },
   event_loop_blocked: { by: ["memory_leak"], factor: 0.5 },
   queue_backlog: {
-    by: ["traffic_surge", "cpu_saturation", "slow_query", "network_delay", "pool_saturation"],
+    by: [
+      "traffic_surge",
+      "cpu_saturation",
+      "slow_query",
+      "network_delay",
+      "pool_saturation",
+      "connection_leak",
+      "n_plus_one",
+      "cache_hit_collapse",
+    ],
     factor: 0.4,
   },
   cache_backend_slow: { by: ["network_delay"], factor: 0.3 },
   slow_query: { by: ["network_delay", "cpu_saturation", "connection_leak", "n_plus_one"], factor: 0.4 },
-  cache_hit_collapse: { by: ["cache_undersized"], factor: 0.3 },
+  cache_hit_collapse: { by: ["cache_undersized", "n_plus_one", "traffic_surge"], factor: 0.3 },
+  cache_undersized: { by: ["n_plus_one", "traffic_surge"], factor: 0.3 },
   latency_regression: {
     by: [
       "slow_query",

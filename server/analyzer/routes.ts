@@ -8,8 +8,10 @@ import { LIVE_ROOMS } from "../../lib/contracts/live";
 import { requireRight } from "../auth/guard";
 import type { KeyStore } from "../auth/keys";
 import { apiError, sendError } from "../http/errors";
+import { Window } from "./detectors";
 import type { Analyzer } from "./service";
 import { toFinding } from "./service";
+import { SEP } from "./signals";
 
 export function registerFindingRoutes(
   api: FastifyInstance,
@@ -45,6 +47,18 @@ export function registerFindingRoutes(
       title: c.title,
     })),
   }));
+
+  // Each signal's baseline and current value (per 5 s bucket: counters as increases), by key prefix.
+  api.get("/api/analyzer/signals", { preHandler: read }, async (req) => {
+    const prefix = String((req.query as { prefix?: string }).prefix ?? "").replaceAll("|", SEP);
+    const w = new Window(deps.analyzer.signals, deps.analyzer.traces, Date.now());
+    return {
+      signals: deps.analyzer.signals
+        .keys(prefix)
+        .slice(0, 200)
+        .map((key) => ({ key: key.replaceAll(SEP, "|"), ...w.compare((b) => w.value(key, b)) })),
+    };
+  });
 
   api.get("/api/findings/:id", { preHandler: read }, async (req, reply) => {
     const { id } = req.params as { id: string };

@@ -7,6 +7,8 @@ import type { TLabels } from "../ingest/model";
 import { genericSignalOf } from "./generic";
 
 export const BUCKET_MS = 5000;
+/** The job label of Hotpath's self-ingested metrics (server/metrics/self-ingest.ts). */
+export const SELF_JOB = "hotpath";
 /** Separates a key's parts; a character that statements, routes and label values do not carry. */
 export const SEP = "\u0001";
 export const HISTORY_BUCKETS = 360; // 30 min
@@ -17,6 +19,9 @@ type TRoute = { kind: TKind; key: string } | null;
 /** Which signal a series feeds, from its name and labels; null when the analyzer ignores it. */
 export function signalOf(name: string, labels: TLabels): TRoute {
   const svc = labels.job ?? labels.service ?? "unknown";
+  // Hotpath's own metrics (self-ingest): its load follows what it ingests, so a fault in a monitored
+  // service would show up as a finding about Hotpath; its own health is on the status strip.
+  if (svc === SELF_JOB) return null;
   switch (name) {
     case "http_server_request_duration_seconds_count": {
       const route = labels.route ?? labels.http_route ?? "unmatched";

@@ -186,7 +186,10 @@ export class TraceWindow {
         }
         const plan = s.attributes["db.plan"];
         if (typeof plan === "string") {
-          this.plans.set(key, { plan, traceId: s.traceId, atMs: s.startNs / 1e6, statement: text });
+          const sample = { plan, traceId: s.traceId, atMs: s.startNs / 1e6, statement: text };
+          this.plans.set(key, sample);
+          // The agent's metric label is the statement cut at 200 characters: found by that too.
+          if (text.length > 200) this.plans.set(`${s.service}${SEP}${fingerprint(text.slice(0, 200)).id}`, sample);
         }
       } else if (cls === "downstream") {
         const peer = String(s.attributes["server.address"] ?? s.attributes["net.peer.name"] ?? s.name);
