@@ -104,8 +104,20 @@ async function startDemo(hotpathUrl: string, seed: number): Promise<{ url: strin
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
+/** fetch with a few retries: a busy machine drops the odd connection, which must not end a 20-minute run. */
+async function fetchRetry(url: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await sleep(1000);
+    }
+  }
+}
+
 async function openFindings(hotpathUrl: string): Promise<TFinding[]> {
-  const res = await fetch(`${hotpathUrl}/api/findings?status=all&limit=200`, {
+  const res = await fetchRetry(`${hotpathUrl}/api/findings?status=all&limit=200`, {
     headers: { authorization: `Bearer ${KEY}` },
   });
   if (!res.ok) throw new Error(`GET /api/findings: ${res.status} ${await res.text()}`);
@@ -134,7 +146,7 @@ const demo = await startDemo(hotpath.url, 1);
 const abort = new AbortController();
 const load = runLoad({ url: demo.url, rate: 40, duration: 0, seed: 7, signal: abort.signal });
 const fault = async (label: TFaultLabel, intensity?: number) => {
-  const res = await fetch(`${demo.url}/faults/${label}`, {
+  const res = await fetchRetry(`${demo.url}/faults/${label}`, {
     method: intensity === undefined ? "DELETE" : "POST",
     headers: intensity === undefined ? {} : { "content-type": "application/json" },
     body: intensity === undefined ? undefined : JSON.stringify({ intensity }),
@@ -187,6 +199,30 @@ try {
         };
         for (const c of body.candidates.slice(0, 8))
           console.log(`    ${c.score.toFixed(2)} ${c.kind} ${c.targetKey}: ${c.title}`);
+        const prefixes: Partial<Record<TFaultLabel, string>> = {
+          connection_leak: "pool.",
+          slow_query: "db.",
+          cpu_saturation: "cpu",
+          memory_leak: "heap",
+          event_loop_blocked: "lag",
+          network_delay: "db.sum",
+          cache_backend_slow: "cache.op",
+          traffic_surge: "http.ok",
+        };
+        const prefix = prefixes[label];
+        if (prefix) {
+          const sig = await fetch(`${hotpath.url}/api/analyzer/signals?prefix=${encodeURIComponent(prefix)}`, {
+            headers: { authorization: `Bearer ${KEY}` },
+          });
+          const signals = (
+            (await sig.json()) as { signals: { key: string; base?: number; cur?: number; mad?: number }[] }
+          ).signals;
+          for (const x of signals.slice(0, 12)) {
+            console.log(
+              `      ${x.key.slice(0, 90)}  base ${x.base?.toPrecision(3)} mad ${x.mad?.toPrecision(3)} cur ${x.cur?.toPrecision(3)}`,
+            );
+          }
+        }
       }
       const s: TScenario = {
         label,

@@ -190,3 +190,61 @@ describe("detectors", () => {
     expect(analyse(defs, { gapFrom: restart - 20_000, gapTo: restart, resetAt: restart })).toEqual([]);
   });
 });
+
+describe("pool detectors", () => {
+  const poolDefs = (leakFrom: number, dbPerStep: (t: number) => number, maxOf: (t: number) => number = () => 10) => {
+    const bad = (t: number) => t >= leakFrom;
+    return [
+      {
+        name: "db_client_connection_count",
+        labels: { pool: "db", state: "used" },
+        kind: "gauge" as const,
+        perStep: (t: number) => (bad(t) ? maxOf(t) : 0),
+      },
+      {
+        name: "db_client_connection_count",
+        labels: { pool: "db", state: "idle" },
+        kind: "gauge" as const,
+        perStep: (t: number) => (bad(t) ? 0 : maxOf(t)),
+      },
+      { name: "db_client_connection_max", labels: { pool: "db" }, kind: "gauge" as const, perStep: maxOf },
+      {
+        name: "db_client_connection_pending_requests",
+        labels: { pool: "db" },
+        kind: "gauge" as const,
+        perStep: (t: number) => (bad(t) ? 150 : 0),
+      },
+      {
+        name: "db_client_connection_wait_time_seconds_count",
+        labels: { pool: "db" },
+        kind: "counter" as const,
+        perStep: (t: number) => (bad(t) ? 130 : 220),
+      },
+      {
+        name: "db_client_connection_wait_time_seconds_sum",
+        labels: { pool: "db" },
+        kind: "counter" as const,
+        perStep: (t: number) => (bad(t) ? 650 : 0.13),
+      },
+      ...statement(STATEMENTS[1] as string, 1, () => 0.002).map((d, i) =>
+        i === 0 ? { ...d, perStep: dbPerStep } : { ...d, perStep: (t: number) => dbPerStep(t) * 0.002 },
+      ),
+    ];
+  };
+
+  it("names a leak when every connection is held and fewer queries run", () => {
+    const found = analyse(poolDefs(FAULT_AT, (t) => (faulty(t) ? 30 : 100)));
+    expect(found[0]?.kind).toBe("connection_leak");
+  });
+
+  it("names saturation when the pool's max dropped", () => {
+    const found = analyse(
+      poolDefs(
+        FAULT_AT,
+        (t) => (faulty(t) ? 60 : 100),
+        (t) => (faulty(t) ? 2 : 10),
+      ),
+    );
+    expect(found[0]?.kind).toBe("pool_saturation");
+  });
+});

@@ -157,7 +157,8 @@ const trafficSurge: TDetector = (w) =>
         kind: "traffic_surge" as const,
         target: { service: svc },
         targetKey: svc,
-        strength: Math.min(ratio / 1.8, 4),
+        // A doubling of the traffic is a clear event whatever else it causes: it starts above 2.
+        strength: Math.min(10, 2 + Math.log2(ratio / 1.8)),
         title: `Traffic surge on ${svc}: ${c.cur.toFixed(0)} req/s (usual ${c.base.toFixed(0)})`,
         summary: `Request rate is ${ratio.toFixed(1)}× its baseline; pools, caches and queues are loaded in proportion.`,
         recommendation: `Scale out ${svc} or rate-limit the heaviest callers; if the surge is expected, size the pool and workers for ${c.cur.toFixed(0)} req/s (about ${ratio.toFixed(1)}× today's).`,
@@ -400,8 +401,12 @@ const caches: TDetector = (w) => {
     const drop = ratio ? ratio.base - ratio.cur : 0;
     const evictionsJumped =
       evict !== undefined && evictRate >= 2 && evictRate >= Math.max(evictBase * 3, evictBase + 2);
-    // Undersized: the evictions cost hits. Churn with an unchanged hit ratio is only bookkeeping.
-    if (evictionsJumped && level === "memory" && drop >= 0.05) {
+    // Undersized: the evictions cost hits (churn with an unchanged hit ratio is only bookkeeping), and
+    // the cache holds fewer entries than it did. A flushed or re-keyed cache refills to its old size
+    // while it evicts, so its entries tell the two apart.
+    const entries = w.compare((b) => w.value(signalKey("cache.entries", svc, cache, level), b));
+    const shrank = entries === undefined || entries.cur < entries.base * 0.7;
+    if (evictionsJumped && level === "memory" && drop >= 0.05 && shrank) {
       series.push({
         label: "evictions/s",
         query: `sum(rate(cache_evictions_total{job="${q(svc)}",cache="${q(cache)}",level="${q(level)}"}[1m]))`,
@@ -502,8 +507,17 @@ const pools: TDetector = (w) => {
       return sum;
     });
     const throughputDown = dbRate !== undefined && dbRate.cur < dbRate.base * 0.8;
+    // Queries per checked-out connection: a saturated pool's connections are busy running queries; a
+    // leaked one runs none.
+    const perConnection = (rate: number, conns: number) => rate / Math.max(conns, 1);
+    const idleConnections =
+      dbRate !== undefined && perConnection(dbRate.cur, used.cur) * 5 < perConnection(dbRate.base, used.base);
     // A leak: connections held by no query; every one checked out, none idle, and fewer queries run.
-    const leak = !maxDropped && (idle?.cur ?? 1) < 0.5 && throughputDown;
+    // Checkouts per bucket: a pool that hands out fewer connections while callers queue is not busy
+    // serving them (saturation under load hands out as many or more).
+    const checkouts = w.compare((b) => w.value(signalKey("pool.wait.count", svc, pool), b));
+    const checkoutsDown = checkouts !== undefined && checkouts.cur < checkouts.base * 0.75;
+    const leak = !maxDropped && (idle?.cur ?? 1) < 0.5 && (throughputDown || idleConnections || checkoutsDown);
     const series: TEvidenceSeries[] = [
       {
         label: "connections used",
@@ -577,12 +591,27 @@ const runtime: TDetector = (w) => {
       .filter((c): c is TCompare => c !== undefined);
     const cpuRise = cpu ? cpu.cur - cpu.base : 0;
     const lagRise = lag ? lag.cur - lag.base : 0;
+    // Workers all busy and their queue growing: CPU-bound work outruns the cores, even when the
+    // process cannot show more CPU because the machine has none to give.
+    const workersSaturated = w.store.keys(`worker.queued${SEP}${svc}${SEP}`).some((k) => {
+      const pool = keyParts(k)[2] as string;
+      const queued = w.compare((b) => w.value(k, b));
+      const active = w.compare((b) => w.value(signalKey("worker.active", svc, pool), b));
+      const size = w.compare((b) => w.value(signalKey("worker.size", svc, pool), b));
+      return (
+        queued !== undefined &&
+        active !== undefined &&
+        size !== undefined &&
+        queued.cur >= Math.max(3, queued.base * 3 + 1) &&
+        active.cur >= size.cur - 0.5
+      );
+    });
     if (lag && lagRise >= 0.04 && lag.cur >= 0.06 && zOf(lag, 0.2, 0.005) >= 4) {
       out.push({
         kind: "event_loop_blocked",
         target: { service: svc },
         targetKey: svc,
-        strength: Math.min(10, lag.cur / 0.05),
+        strength: Math.min(10, lag.cur / 0.05) * (workersSaturated ? 0.4 : 1),
         title: `Event loop of ${svc} blocked: p99 lag ${ms(lag.cur)} (usual ${ms(lag.base)})`,
         summary: `Synchronous work holds the main thread for tens of milliseconds at a time; every route's tail latency rises together${cpu ? ` (CPU ${(cpu.cur * 100).toFixed(0)} % of a core)` : ""}.`,
         recommendation:
@@ -603,12 +632,13 @@ const runtime: TDetector = (w) => {
       });
     }
     const queued = workerQueued.reduce((a, c) => a + Math.max(0, c.cur - c.base), 0);
-    if (cpu && cpuRise >= 0.25 && cpu.cur >= cpu.base * 1.6 && zOf(cpu, 0.1, 0.02) >= 4) {
+    const cpuRose = cpu !== undefined && cpuRise >= 0.25 && cpu.cur >= cpu.base * 1.6 && zOf(cpu, 0.1, 0.02) >= 4;
+    if (cpu && (cpuRose || workersSaturated)) {
       out.push({
         kind: "cpu_saturation",
         target: { service: svc },
         targetKey: svc,
-        strength: Math.min(10, cpuRise / 0.25 + (queued > 1 ? 1 : 0)),
+        strength: Math.min(10, Math.max(0, cpuRise) / 0.25 + (workersSaturated ? 3 : queued > 1 ? 1 : 0)),
         title: `CPU saturation in ${svc}: ${(cpu.cur * 100).toFixed(0)} % of a core (usual ${(cpu.base * 100).toFixed(0)} %)`,
         summary: `Process CPU rose by ${(cpuRise * 100).toFixed(0)} points${queued > 0.5 ? `, worker tasks queue up (+${queued.toFixed(0)})` : ""}; requests wait for the CPU everywhere.`,
         recommendation:
@@ -768,7 +798,8 @@ const routeRegression: TDetector = (w) => {
       kind: "latency_regression",
       target: { service: svc, route },
       targetKey: `${svc}/${route}`,
-      strength: Math.min(10, Math.log2(c.cur / Math.max(c.base, 0.1))),
+      // A fallback when no component explains the slowdown: capped so that any clear cause ranks above.
+      strength: Math.min(1.5, Math.log2(c.cur / Math.max(c.base, 0.1))),
       title: `${route} slowed to ${c.cur.toFixed(0)} ms (usual ${c.base.toFixed(0)} ms): ${PART_LABELS[top]}`,
       summary: `Split of the added time per request: ${verdict}.`,
       recommendation: `Look at the ${PART_LABELS[top]} of ${route} first; the other findings for ${svc} name the component.`,

@@ -100,8 +100,11 @@ export function genericSignalOf(name: string, labels: TLabels): { kind: "counter
 /** One series as points: minute index and value, oldest first. */
 export type TPoints = { m: number[]; v: number[] };
 
-/** A series' baseline and current level, in its own unit. */
-export type TLevel = { base: number; mad: number; cur: number; n: number };
+/**
+ * A series' baseline (median, MAD, and `high`: the BASE_HIGH quantile in the bad direction) and
+ * current level, in its own unit; cadence = minutes between points.
+ */
+export type TLevel = { base: number; mad: number; high: number; cur: number; n: number; cadence: number };
 
 /** How far a level is from its baseline for one signal; 1 = exactly at every threshold. */
 export type TSignalSpec = {
@@ -120,19 +123,29 @@ export type TSignalSpec = {
 
 export const SPECS = {
   cpu: { dir: 1, z: 8, rel: 0.1, abs: 0.01, minDelta: 0.05, minRatio: 1.3 },
-  latency: { dir: 1, z: 8, rel: 0.1, abs: 0.002, minDelta: 0.02, minRatio: 1.5 },
+  latency: { dir: 1, z: 8, rel: 0.1, abs: 0.002, minDelta: 0.02, minRatio: 2 },
   success: { dir: -1, z: 8, rel: 0, abs: 0.003, minDelta: 0.01, minRatio: 1 },
-  call: { dir: 1, z: 8, rel: 0.1, abs: 0.001, minDelta: 0.01, minRatio: 1.5 },
+  call: { dir: 1, z: 8, rel: 0.1, abs: 0.001, minDelta: 0.01, minRatio: 3 },
   /** Trace-derived durations, in ms. */
   traceLatency: { dir: 1, z: 8, rel: 0.1, abs: 2, minDelta: 20, minRatio: 1.5 },
   traceGap: { dir: 1, z: 8, rel: 0.1, abs: 2, minDelta: 20, minRatio: 2 },
 } satisfies Record<string, TSignalSpec>;
 
+/** The quantile each latency statistic stands for (the mean counts as the median). */
+const QUANTILE: Record<string, number> = { mean: 0.5, p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+/** Requests beyond a quantile, per point, for its latency to count fully, and to count at all. */
+const TAIL_REQUESTS = 10;
+const TAIL_MIN_REQUESTS = 3;
+
+/** A baseline's usual high: this quantile in the bad direction; the level must exceed it HIGH_MARGIN times. */
+const BASE_HIGH = 0.8;
+const HIGH_MARGIN = 1.5;
+
 /** Fewest baseline points for a verdict: minute-resolution sources, then coarser ones. */
 const MIN_BASE_FINE = 8;
 const MIN_BASE_COARSE = 2;
-/** Trace minutes come in bursts (sampling, exports); fewer are enough. */
-const MIN_BASE_TRACE = 5;
+/** Trace series are per minute by construction; they come in bursts (sampling), so fewer points do. */
+const TRACE_LEVEL = { minBase: 5, cadence: 1 };
 
 function bucketsPerMinute(): number {
   return Math.round(60_000 / BUCKET_MS);
@@ -176,14 +189,22 @@ function medianOf(xs: number[]): number {
 
 /**
  * Baseline and current level of a series of points at `nowMinute`: undefined when the series is
- * stale (no recent point), or too short to judge.
+ * stale (no recent point), or too short to judge. The source's cadence is the smallest gap between
+ * points (a missing minute is no data, not a coarser source), unless the caller knows it.
  */
-export function levelOf(p: TPoints, nowMinute: number, dir: 1 | -1, minBaseFine = MIN_BASE_FINE): TLevel | undefined {
+export function levelOf(
+  p: TPoints,
+  nowMinute: number,
+  dir: 1 | -1,
+  opts: { minBase?: number; cadence?: number } = {},
+): TLevel | undefined {
   const n = p.m.length;
   if (n < 3) return undefined;
-  const gaps: number[] = [];
-  for (let i = 1; i < n; i++) gaps.push((p.m[i] as number) - (p.m[i - 1] as number));
-  const cadence = medianOf(gaps);
+  let cadence = opts.cadence ?? Number.POSITIVE_INFINITY;
+  if (opts.cadence === undefined) {
+    for (let i = 1; i < n; i++) cadence = Math.min(cadence, (p.m[i] as number) - (p.m[i - 1] as number));
+  }
+  const minBaseFine = opts.minBase ?? MIN_BASE_FINE;
   const fine = cadence <= 1.5;
   const nCur = fine ? 3 : 1;
   const minBase = fine ? minBaseFine : MIN_BASE_COARSE;
@@ -195,8 +216,10 @@ export function levelOf(p: TPoints, nowMinute: number, dir: 1 | -1, minBaseFine 
   const cur = p.v.slice(n - nCur).sort((a, b) => (b - a) * dir);
   const base = p.v.slice(0, n - nCur);
   const { median, mad } = medianMad(base);
+  const sorted = [...base].sort((a, b) => (a - b) * dir);
+  const high = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * BASE_HIGH))] as number;
   // The second most extreme of the current points in the bad direction (the median of three).
-  return { base: median, mad, cur: (nCur > 1 ? cur[1] : cur[0]) as number, n: base.length };
+  return { base: median, mad, high, cur: (nCur > 1 ? cur[1] : cur[0]) as number, n: base.length, cadence };
 }
 
 /** Threshold units of a level under a spec: the smallest of z, delta and ratio, each over its bar. */
@@ -205,7 +228,10 @@ export function unitsOf(l: TLevel, s: TSignalSpec): number {
   if (!(delta > 0)) return 0;
   const scale = Math.max(1.4826 * l.mad, Math.abs(l.base) * s.rel, s.abs);
   const z = delta / scale;
-  let u = Math.min(z / s.z, delta / s.minDelta);
+  // A series that often spikes (a fifth of its baseline points as high as now) is spiking again:
+  // the level must stand well above its usual highs, not only above its median.
+  const usualHigh = Math.max((l.high - l.base) * s.dir, 0);
+  let u = Math.min(z / s.z, delta / s.minDelta, usualHigh > 0 ? delta / (HIGH_MARGIN * usualHigh) : Infinity);
   if (s.dir > 0 && s.minRatio > 1) {
     const ratio = l.base > 0 ? l.cur / l.base : Number.POSITIVE_INFINITY;
     u = Math.min(u, (ratio - 1) / (s.minRatio - 1));
@@ -329,6 +355,16 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
     inbound.set(callee, l);
   };
 
+  // Latency per statistic, reduced per service below.
+  const latency = new Map<string, { stat: string; l: TLevel }[]>();
+  const clientLatency = new Map<string, { stat: string; l: TLevel }[]>();
+  /** Requests behind one point of a series (the baseline's typical rate), if the rate is known. */
+  const requestsPerPoint = (svc: string, cadence: number): number | undefined => {
+    const p = minutePoints(w, `${GENERIC_PREFIX.requests}${SEP}${svc}`);
+    if (p.v.length === 0) return undefined;
+    return medianOf(p.v) * 60 * cadence;
+  };
+
   for (const key of w.store.keys("g.")) {
     const parts = keyParts(key);
     const [prefix, svc] = parts as [string, string];
@@ -350,29 +386,26 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
         );
         break;
       }
-      case GENERIC_PREFIX.serverLatency: {
+      case GENERIC_PREFIX.serverLatency:
+      case GENERIC_PREFIX.clientLatency: {
         const stat = parts[2] as string;
         const l = level(key, 1);
         if (!l) break;
-        serviceOf(services, svc).inherited.push(
-          evidence(
-            unitsOf(l, SPECS.latency),
-            "latency_regression",
-            `${stat} latency ${secs(l.cur)} (usual ${secs(l.base)})`,
-            `${stat} latency`,
-            `service_server_latency_${stat}_seconds{service="${q(svc)}"}`,
-            "s",
-            l,
-          ),
-        );
+        const map = prefix === GENERIC_PREFIX.serverLatency ? latency : clientLatency;
+        const list = map.get(svc) ?? [];
+        list.push({ stat, l });
+        map.set(svc, list);
         break;
       }
       case GENERIC_PREFIX.success: {
         const l = level(key, -1);
         if (!l) break;
+        // Binomial noise: with n requests a point, a ratio p wobbles by √(p(1−p)/n) (p ≥ 1 % assumed).
+        const n = requestsPerPoint(svc, l.cadence);
+        const floor = n ? Math.sqrt(Math.max(l.base * (1 - l.base), 0.01) / n) : 0;
         serviceOf(services, svc).inherited.push(
           evidence(
-            unitsOf(l, SPECS.success),
+            unitsOf(l, { ...SPECS.success, abs: Math.max(SPECS.success.abs, floor) }),
             "latency_regression",
             `${((1 - l.cur) * 100).toFixed(1)} % of requests fail (usual ${((1 - l.base) * 100).toFixed(1)} %)`,
             "success ratio",
@@ -411,6 +444,46 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
     }
   }
 
+  /**
+   * The typical request's latency drives: the lowest quantile the source gives (the mean and the
+   * median count as one). Tails move on their own all the time (a GC pause, one slow client) and are
+   * not evidence on their own. A quantile over few requests is a handful of them: its evidence counts
+   * in proportion to the requests beyond it in a point (TAIL_REQUESTS or more count fully, fewer
+   * than TAIL_MIN_REQUESTS not at all).
+   */
+  const typical = (svc: string, list: { stat: string; l: TLevel }[], side: "server" | "client") => {
+    const lowest = Math.min(...list.map(({ stat }) => QUANTILE[stat] ?? 0.5));
+    return list
+      .filter(({ stat }) => (QUANTILE[stat] ?? 0.5) === lowest)
+      .map(({ stat, l }) => {
+        const n = requestsPerPoint(svc, l.cadence);
+        const beyond = n === undefined ? TAIL_REQUESTS : n * (1 - lowest);
+        const weight = beyond < TAIL_MIN_REQUESTS ? 0 : Math.min(1, beyond / TAIL_REQUESTS);
+        return evidence(
+          unitsOf(l, SPECS.latency) * weight,
+          "latency_regression",
+          `${stat} latency ${secs(l.cur)} (usual ${secs(l.base)})${side === "client" ? " of its calls" : ""}`,
+          `${stat} latency${side === "client" ? " of its calls" : ""}`,
+          `service_${side}_latency_${stat}_seconds{service="${q(svc)}"}`,
+          "s",
+          l,
+        );
+      })
+      .sort((a, b) => b.units - a.units)[0];
+  };
+  for (const [svc, list] of latency) {
+    const e = typical(svc, list, "server");
+    if (!e) continue;
+    // Slower to answer because its own calls got slower (as the service measures them): a
+    // symptom of a dependency, or of the network, even when no dependency is identified.
+    const calls = typical(svc, clientLatency.get(svc) ?? [], "client");
+    if (calls && calls.units >= Math.max(1, e.units / 2)) {
+      e.units *= EXPLAINED_FACTOR;
+      e.what += `, as its calls (${calls.what.replace(/ of its calls$/, "")})`;
+    }
+    serviceOf(services, svc).inherited.push(e);
+  }
+
   // Traces: per service, mean request duration (inherited) and own time (not); per link, the gap
   // between the caller's client span and the callee's server spans (the network, or a queue).
   const tm = traceMinutes(w);
@@ -424,7 +497,7 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
     }
     meanDur.set(svc, dur);
     const s = serviceOf(services, svc);
-    const ld = levelOf(toPoints(dur), nowMinute, 1, MIN_BASE_TRACE);
+    const ld = levelOf(toPoints(dur), nowMinute, 1, TRACE_LEVEL);
     if (ld) {
       s.inherited.push(
         evidence(
@@ -438,7 +511,7 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
         ),
       );
     }
-    const lo = levelOf(toPoints(own), nowMinute, 1, MIN_BASE_TRACE);
+    const lo = levelOf(toPoints(own), nowMinute, 1, TRACE_LEVEL);
     if (lo) {
       s.own.push(
         evidence(
@@ -462,7 +535,7 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
       const server = callee.get(m);
       if (server !== undefined) gap.set(m, Math.max(0, t.totalMs / t.count - server));
     }
-    const l = levelOf(toPoints(gap), nowMinute, 1, MIN_BASE_TRACE);
+    const l = levelOf(toPoints(gap), nowMinute, 1, TRACE_LEVEL);
     if (!l) continue;
     addInbound(
       peer,
@@ -488,8 +561,9 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
 
 /** Evidence below this many threshold units is not listed at all. */
 const LIST_UNITS = 0.25;
-/** What an inherited anomaly keeps when a callee is anomalous too. */
+/** What an inherited anomaly keeps when a callee is anomalous too, at least this share as clearly. */
 const EXPLAINED_FACTOR = 0.3;
+const CALLEE_SHARE = 0.5;
 const MAX_CANDIDATES = 10;
 
 const RECOMMENDATION: Partial<Record<TFindingKind, (svc: string) => string>> = {
@@ -512,8 +586,12 @@ export function genericDetector(w: Window): TCandidate[] {
     let explainedBy: string | undefined;
     let inhScore = inh?.units ?? 0;
     if (inh && inhScore > 0) {
+      // A callee explains it when anomalous itself, about as clearly (in its own noise units) as
+      // this service: a root cause is usually the clearest signal, its callers' delays diluted in
+      // their own variability; a callee far less anomalous than its caller is a side effect.
       for (const c of callees.get(svc) ?? []) {
-        if (Math.max(inheritedUnits(c), ownUnits(c)) >= 1) {
+        const cu = Math.max(inheritedUnits(c), ownUnits(c));
+        if (cu >= 1 && cu >= inhScore * CALLEE_SHARE) {
           explainedBy = c;
           inhScore *= EXPLAINED_FACTOR;
           break;

@@ -36,7 +36,10 @@ const EXPLAINED_BY: Partial<Record<TFindingKind, { by: TFindingKind[]; factor: n
     ],
     factor: 0.4,
   },
-  cache_backend_slow: { by: ["network_delay"], factor: 0.3 },
+  // Client-side timings inflate when the process itself is starved of CPU or its loop is blocked.
+  cache_backend_slow: { by: ["network_delay", "cpu_saturation", "event_loop_blocked", "memory_leak"], factor: 0.3 },
+  slow_dependency: { by: ["cpu_saturation", "event_loop_blocked", "memory_leak"], factor: 0.3 },
+  network_delay: { by: ["cpu_saturation", "event_loop_blocked", "memory_leak"], factor: 0.3 },
   slow_query: { by: ["network_delay", "cpu_saturation", "connection_leak", "n_plus_one"], factor: 0.4 },
   cache_hit_collapse: { by: ["cache_undersized", "n_plus_one", "traffic_surge"], factor: 0.3 },
   cache_undersized: { by: ["n_plus_one", "traffic_surge"], factor: 0.3 },
@@ -61,8 +64,8 @@ const EXPLAINED_BY: Partial<Record<TFindingKind, { by: TFindingKind[]; factor: n
   },
 };
 
-/** Every route regression is a symptom first: it ranks below a component finding of equal strength. */
-const KIND_WEIGHT: Partial<Record<TFindingKind, number>> = { latency_regression: 0.6 };
+/** Kind weights (route regressions are capped in their detector instead: a fallback ranks last). */
+const KIND_WEIGHT: Partial<Record<TFindingKind, number>> = {};
 
 export function rank(candidates: TCandidate[]): TScored[] {
   const byService = new Map<string, Set<TFindingKind>>();

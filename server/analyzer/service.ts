@@ -150,7 +150,12 @@ export class Analyzer {
       this.open.set(key, o);
       await this.persist(o, "opened", nowMs);
     }
-    for (const key of this.streak.keys()) if (!seen.has(key)) this.streak.delete(key);
+    // A candidate that flickers (a gauge hovering at its threshold) keeps some of its streak.
+    for (const [key, n] of this.streak) {
+      if (seen.has(key)) continue;
+      if (n <= 1) this.streak.delete(key);
+      else this.streak.set(key, n - 1);
+    }
     for (const [key, o] of this.open) {
       if (seen.has(key) || nowMs - o.lastSeenMs < RESOLVE_AFTER_MS) continue;
       this.open.delete(key);

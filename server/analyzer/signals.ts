@@ -51,6 +51,11 @@ export function signalOf(name: string, labels: TLabels): TRoute {
         kind: "counter",
         key: `cache.${labels.result === "hit" ? "hit" : "miss"}${SEP}${svc}${SEP}${labels.cache ?? "?"}${SEP}${labels.level ?? "?"}`,
       };
+    case "cache_entries":
+      return {
+        kind: "gauge",
+        key: `cache.entries${SEP}${svc}${SEP}${labels.cache ?? "?"}${SEP}${labels.level ?? "?"}`,
+      };
     case "cache_evictions_total":
       return {
         kind: "counter",
