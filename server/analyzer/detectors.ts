@@ -5,6 +5,7 @@
 // "now" is the median of the last three complete 5 s buckets. Absolute floors keep tiny, noisy series
 // from firing. Ranking (rank.ts) then prefers causes over their symptoms.
 
+import type { FINDING_KINDS } from "../../lib/contracts/findings";
 import { parsePlan } from "../drilldown/queries";
 import { fingerprint } from "../sql/fingerprint";
 import { formatDeltaMs, PART_LABELS, PARTS, type TPart } from "./attribution";
@@ -13,22 +14,7 @@ import { genericDetector } from "./generic";
 import { BUCKET_MS, keyParts, SEP, type SignalStore, signalKey } from "./signals";
 import type { TraceWindow } from "./trace-window";
 
-export type TFindingKind =
-  | "slow_query"
-  | "n_plus_one"
-  | "cache_hit_collapse"
-  | "cache_undersized"
-  | "pool_saturation"
-  | "connection_leak"
-  | "cpu_saturation"
-  | "event_loop_blocked"
-  | "memory_leak"
-  | "slow_dependency"
-  | "network_delay"
-  | "cache_backend_slow"
-  | "queue_backlog"
-  | "traffic_surge"
-  | "latency_regression";
+export type TFindingKind = (typeof FINDING_KINDS)[number];
 
 export type TEvidenceSeries = { label: string; query: string; unit: string; baseline: number; current: number };
 

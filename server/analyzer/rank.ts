@@ -2,6 +2,7 @@
 // query holds connections longer, a blocked loop burns CPU). Each candidate's score is its strength,
 // discounted when a finding that explains it is present for the same service, so that the cause
 // comes first and the symptoms stay visible below it.
+import { FINDING_KINDS } from "../../lib/contracts/findings";
 import type { TCandidate, TFindingKind } from "./detectors";
 
 export type TScored = TCandidate & { score: number; explainedBy?: TFindingKind };
@@ -43,25 +44,8 @@ const EXPLAINED_BY: Partial<Record<TFindingKind, { by: TFindingKind[]; factor: n
   slow_query: { by: ["network_delay", "cpu_saturation", "connection_leak", "n_plus_one"], factor: 0.4 },
   cache_hit_collapse: { by: ["cache_undersized", "n_plus_one", "traffic_surge"], factor: 0.3 },
   cache_undersized: { by: ["n_plus_one", "traffic_surge"], factor: 0.3 },
-  latency_regression: {
-    by: [
-      "slow_query",
-      "n_plus_one",
-      "cache_hit_collapse",
-      "cache_undersized",
-      "pool_saturation",
-      "connection_leak",
-      "cpu_saturation",
-      "event_loop_blocked",
-      "memory_leak",
-      "slow_dependency",
-      "network_delay",
-      "cache_backend_slow",
-      "queue_backlog",
-      "traffic_surge",
-    ],
-    factor: 0.3,
-  },
+  // A route regression is explained by any component finding on its service.
+  latency_regression: { by: FINDING_KINDS.filter((k) => k !== "latency_regression"), factor: 0.3 },
 };
 
 /** Kind weights (route regressions are capped in their detector instead: a fallback ranks last). */
