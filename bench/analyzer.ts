@@ -143,6 +143,13 @@ const hotpath = await startServerProcess(
   120_000,
 );
 const demo = await startDemo(hotpath.url, 1);
+// Interrupted: the children go too (an orphaned Hotpath or demo would load the next run's machine).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    demo.child.kill("SIGKILL");
+    void hotpath.stop("SIGKILL").finally(() => process.exit(130));
+  });
+}
 const abort = new AbortController();
 const load = runLoad({ url: demo.url, rate: 40, duration: 0, seed: 7, signal: abort.signal });
 const fault = async (label: TFaultLabel, intensity?: number) => {
