@@ -144,8 +144,11 @@ const HIGH_MARGIN = 1.5;
 /** Fewest baseline points for a verdict: minute-resolution sources, then coarser ones. */
 const MIN_BASE_FINE = 8;
 const MIN_BASE_COARSE = 2;
-/** Trace series are per minute by construction; they come in bursts (sampling), so fewer points do. */
-const TRACE_LEVEL = { minBase: 5, cadence: 1 };
+/**
+ * Trace series are per minute by construction, and come in bursts (sampling), so fewer points do;
+ * and a burst is a large share of a sparse baseline, so its usual highs are not held against it.
+ */
+const TRACE_LEVEL = { minBase: 5, cadence: 1, highs: false };
 
 function bucketsPerMinute(): number {
   return Math.round(60_000 / BUCKET_MS);
@@ -196,7 +199,7 @@ export function levelOf(
   p: TPoints,
   nowMinute: number,
   dir: 1 | -1,
-  opts: { minBase?: number; cadence?: number } = {},
+  opts: { minBase?: number; cadence?: number; highs?: boolean } = {},
 ): TLevel | undefined {
   const n = p.m.length;
   if (n < 3) return undefined;
@@ -206,20 +209,22 @@ export function levelOf(
   }
   const minBaseFine = opts.minBase ?? MIN_BASE_FINE;
   const fine = cadence <= 1.5;
-  const nCur = fine ? 3 : 1;
+  const nCur = fine ? 2 : 1;
   const minBase = fine ? minBaseFine : MIN_BASE_COARSE;
   if (n < nCur + minBase) return undefined;
   const last = p.m[n - 1] as number;
   if (nowMinute - last > (fine ? 2 : 1.5 * cadence)) return undefined;
-  // The current points must be recent together: three points spread over a quarter hour are not "now".
-  if (fine && last - (p.m[n - nCur] as number) > 4) return undefined;
+  // The current points must be consecutive (a missing minute allowed): a spike every other minute is
+  // not a level.
+  if (fine && last - (p.m[n - nCur] as number) > 2) return undefined;
   const cur = p.v.slice(n - nCur).sort((a, b) => (b - a) * dir);
   const base = p.v.slice(0, n - nCur);
   const { median, mad } = medianMad(base);
   const sorted = [...base].sort((a, b) => (a - b) * dir);
-  const high = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * BASE_HIGH))] as number;
-  // The second most extreme of the current points in the bad direction (the median of three).
-  return { base: median, mad, high, cur: (nCur > 1 ? cur[1] : cur[0]) as number, n: base.length, cadence };
+  const high =
+    opts.highs === false ? median : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * BASE_HIGH))] as number);
+  // The less extreme of the current points in the bad direction: both must be off.
+  return { base: median, mad, high, cur: cur.at(-1) as number, n: base.length, cadence };
 }
 
 /** Threshold units of a level under a spec: the smallest of z, delta and ratio, each over its bar. */

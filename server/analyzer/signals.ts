@@ -101,7 +101,7 @@ class Ring {
     const i = bucket % HISTORY_BUCKETS;
     if (this.buckets[i] !== bucket) {
       this.buckets[i] = bucket;
-      this.values[i] = kind === "counter" ? v : v;
+      this.values[i] = v;
       return;
     }
     this.values[i] = kind === "counter" ? (this.values[i] as number) + v : v;
