@@ -162,6 +162,8 @@ const fault = async (label: TFaultLabel, intensity?: number) => {
 };
 
 const scenarios: TScenario[] = [];
+/** The analyzer's own cost: milliseconds of one detection pass (it runs once a second). */
+const tickMs: number[] = [];
 let healthyWarnings: TFinding[] = [];
 try {
   console.log(`warm-up: ${WARMUP_S} s of healthy load (the analyzer learns its baselines)`);
@@ -197,13 +199,15 @@ try {
         if (firstAt !== null && Date.now() - firstAt >= READ_AFTER_FIRST_S * 1000) break;
       }
       const top = ranked.slice(0, 3);
+      const res = await fetchRetry(`${hotpath.url}/api/analyzer/candidates`, {
+        headers: { authorization: `Bearer ${KEY}` },
+      });
+      const body = (await res.json()) as {
+        tickMs: number;
+        candidates: { kind: string; targetKey: string; score: number; title: string }[];
+      };
+      tickMs.push(body.tickMs);
       if (process.env.VERBOSE) {
-        const res = await fetch(`${hotpath.url}/api/analyzer/candidates`, {
-          headers: { authorization: `Bearer ${KEY}` },
-        });
-        const body = (await res.json()) as {
-          candidates: { kind: string; targetKey: string; score: number; title: string }[];
-        };
         for (const c of body.candidates.slice(0, 8))
           console.log(`    ${c.score.toFixed(2)} ${c.kind} ${c.targetKey}: ${c.title}`);
         const prefixes: Partial<Record<TFaultLabel, string>> = {
@@ -269,6 +273,7 @@ const figures: Record<string, TFigure> = {
   "ac@3": figure([rate(scenarios.map((s) => s.at3))], "ratio"),
   time_to_detect: figure(detects, "s", true),
   healthy_warnings: figure([healthyWarnings.length], "findings"),
+  analyzer_tick: figure(tickMs, "ms per 1 s tick", true),
 };
 for (const label of FAULT_LABELS) {
   const mine = scenarios.filter((s) => s.label === label);
