@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Redis } from "ioredis";
+import { registerAlertMetrics } from "./alerts/metrics";
 import { registerAlertRoutes } from "./alerts/routes";
 import { AlertService } from "./alerts/service";
 import { registerFindingRoutes } from "./analyzer/routes";
@@ -205,6 +206,7 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
   // Before listening: a rule file that does not load stops the start.
   await alerts.init();
   registerAlertRoutes(api, { keys, alerts });
+  registerAlertMetrics(metrics.registry, alerts);
   registerPipelineMetrics(metrics.registry, {
     committedSamples: () => writer.stats.samples,
     committedBatches: () => writer.stats.batches,

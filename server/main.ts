@@ -1,5 +1,6 @@
 // Entry point: validate the environment, start, and stop cleanly on SIGTERM/SIGINT.
 
+import { RuleFileError } from "./alerts/rule-files";
 import { startHotpath } from "./app";
 import { parseConfig } from "./config/env";
 import { StoreError } from "./store";
@@ -37,6 +38,8 @@ try {
 } catch (err) {
   if (err instanceof StoreError) {
     console.error(`hotpath: store: ${err.message}`);
+  } else if (err instanceof RuleFileError) {
+    console.error(`hotpath: ${err.message}`);
   } else if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
     console.error(`hotpath: PORT=${config.port}: address ${config.host}:${config.port} is already in use`);
   } else {

@@ -1,12 +1,14 @@
 import type { Metadata } from "next";
-import { SectionPlaceholder } from "../../components/common/SectionPlaceholder";
+import { Suspense } from "react";
+import { AlertsPage } from "../../components/alerts/AlertsPage";
 
 export const metadata: Metadata = { title: "Alerts · Hotpath" };
 
+// The tab is read from the URL on the client.
 export default function Page() {
   return (
-    <SectionPlaceholder title="Alerts">
-      Threshold and absence rules, what is firing and pending, silences and history.
-    </SectionPlaceholder>
+    <Suspense fallback={<p className="muted">Loading alerts…</p>}>
+      <AlertsPage />
+    </Suspense>
   );
 }

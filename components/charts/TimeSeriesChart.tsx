@@ -27,6 +27,8 @@ type Props = {
   unit: TUnit;
   style?: TChartStyle;
   thresholds?: number[];
+  /** Time spans to shade (ms), such as when an alert rule would have fired. */
+  bands?: { from: number; to: number }[];
   /** The x range to show (the query window), so a sparse series does not stretch across the chart. */
   domain?: [number, number];
   /** Called with a dragged selection, in ms; no selection without it. */
@@ -45,6 +47,7 @@ export const TimeSeriesChart = memo(function TimeSeriesChart({
   unit,
   style = "line",
   thresholds,
+  bands,
   domain,
   onZoom,
   height = 320,
@@ -156,6 +159,17 @@ export const TimeSeriesChart = memo(function TimeSeriesChart({
             />
           ),
         )}
+        {bands?.map((b) => (
+          <ReferenceArea
+            key={`${b.from}-${b.to}`}
+            x1={b.from}
+            x2={b.to}
+            className="chart-band"
+            fill="#ef4444"
+            fillOpacity={0.12}
+            ifOverflow="hidden"
+          />
+        ))}
         {thresholds?.map((t) => (
           <ReferenceLine key={t} y={t} stroke="#ef4444" strokeDasharray="6 4" ifOverflow="extendDomain" />
         ))}

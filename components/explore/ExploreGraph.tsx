@@ -27,9 +27,11 @@ type Props = {
   live: boolean;
   unit: TUnit;
   onZoom: (start: number, end: number) => void;
+  /** Reference lines (`?threshold=` in the URL, e.g. from an alert's chart link). */
+  thresholds?: number[];
 };
 
-export const ExploreGraph = memo(function ExploreGraph({ expr, range, live, unit, onZoom }: Props) {
+export const ExploreGraph = memo(function ExploreGraph({ expr, range, live, unit, onZoom, thresholds }: Props) {
   const stepMs = chooseStepMs(rangeDurationMs(range) ?? 3_600_000, GRAPH_WIDTH_PX);
   const params = useMemo(
     () => ({ query: expr, range: { from: range.from, to: range.to }, stepMs }),
@@ -105,7 +107,14 @@ export const ExploreGraph = memo(function ExploreGraph({ expr, range, live, unit
       )}
       {!shown && q.isPending && !q.isError && <div className="chart-placeholder muted">Loading…</div>}
       {chart.series.length > 0 && (
-        <TimeSeriesChart data={chart} unit={unit} domain={domain} onZoom={onZoom} height={360} />
+        <TimeSeriesChart
+          data={chart}
+          unit={unit}
+          domain={domain}
+          onZoom={onZoom}
+          height={360}
+          thresholds={thresholds && thresholds.length > 0 ? thresholds : undefined}
+        />
       )}
     </section>
   );

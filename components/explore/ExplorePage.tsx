@@ -108,7 +108,14 @@ function ExploreView() {
           Live
         </label>
       </div>
-      <ExploreGraph expr={state.expr} range={state.range} live={state.live} unit={unit} onZoom={onZoom} />
+      <ExploreGraph
+        expr={state.expr}
+        range={state.range}
+        live={state.live}
+        unit={unit}
+        onZoom={onZoom}
+        thresholds={state.thresholds}
+      />
       <p className="muted explore-hint">
         Drag across the chart to zoom in; click a legend entry to hide or show its series. The address bar holds the
         whole view: copy it to share.

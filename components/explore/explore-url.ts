@@ -1,7 +1,8 @@
 "use client";
 
-// Explore's whole state lives in the URL (q, mode, from, to, live, unit), so a copied link opens the same
-// view. Writes go through the History API, which Next's router follows without a server round trip.
+// Explore's whole state lives in the URL (q, mode, from, to, live, unit, threshold), so a copied link opens
+// the same view. `query` is read as `q` and `threshold=0.5` (or `low,high`) draws reference lines: the
+// links alert notifications carry (server/alerts/notify.ts chartUrl). Writes go through the History API, which Next's router follows without a server round trip.
 import { useSearchParams } from "next/navigation";
 import { useMemo } from "react";
 import { UNITS } from "../../lib/contracts/dashboards";
@@ -16,12 +17,14 @@ export type TExploreState = {
   range: TTimeRange;
   live: boolean;
   unit: TUnit | "auto";
+  /** Reference lines, such as an alert rule's threshold. */
+  thresholds: number[];
 };
 
 type TParams = { get(name: string): string | null };
 
 export function readExploreState(sp: TParams): TExploreState {
-  const expr = sp.get("q") ?? "";
+  const expr = sp.get("q") ?? sp.get("query") ?? "";
   const modeParam = sp.get("mode");
   // Without an explicit mode, the builder when it can show the query.
   const mode: TEditorMode =
@@ -33,6 +36,12 @@ export function readExploreState(sp: TParams): TExploreState {
     range: { from: sp.get("from") || DEFAULT_RANGE.from, to: sp.get("to") || DEFAULT_RANGE.to },
     live: sp.get("live") === "1",
     unit: (UNITS as readonly string[]).includes(unitParam ?? "") ? (unitParam as TUnit) : "auto",
+    thresholds: (sp.get("threshold") ?? "")
+      .split(",")
+      .filter((t) => t.trim() !== "")
+      .map(Number)
+      .filter(Number.isFinite)
+      .slice(0, 5),
   };
 }
 
@@ -44,6 +53,7 @@ export function exploreSearch(state: TExploreState): string {
   sp.set("to", state.range.to);
   if (state.live) sp.set("live", "1");
   if (state.unit !== "auto") sp.set("unit", state.unit);
+  if (state.thresholds.length > 0) sp.set("threshold", state.thresholds.join(","));
   return `?${sp}`;
 }
 

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
+import { AlertsNavBadge, AlertToasts } from "../alerts/AlertsLive";
 import { StatusStrip } from "../live/StatusStrip";
 import { NAV_ITEMS } from "./nav-items";
 
@@ -22,11 +23,13 @@ export function AppShell({ children }: { children: ReactNode }) {
           return (
             <Link key={item.href} href={item.href} aria-current={active ? "page" : undefined}>
               {item.label}
+              {item.href === "/alerts" && <AlertsNavBadge />}
             </Link>
           );
         })}
       </nav>
       <main className="shell-main">{children}</main>
+      <AlertToasts />
     </div>
   );
 }

@@ -152,10 +152,14 @@ test("a slow query is on top of Bottlenecks now, and its page shows evidence, a 
   await expect(page.getByTestId("finding-recommendation")).toContainText(`CREATE INDEX`);
   await expect(page.getByTestId("finding-recommendation")).toContainText(TABLE);
   await expect(page.getByTestId("finding-plan")).toContainText(SLOW_SQL);
-  await expect(page.getByTestId("evidence-chart").first().locator(".recharts-surface")).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByTestId("evidence-chart").first().locator(".recharts-surface")).toBeVisible({
+    timeout: 15_000,
+  });
   const trace = page.getByTestId("finding-trace").first();
   await expect(trace).toHaveAttribute("href", `/traces/${traceId}`);
-  await test.info().attach("finding page", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+  await test
+    .info()
+    .attach("finding page", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
   await trace.click();
   await expect(page).toHaveURL(new RegExp(`/traces/${traceId}`));
 });

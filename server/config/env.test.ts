@@ -35,4 +35,27 @@ describe("parseConfig", () => {
     expect(parseConfig({ PORT: "70000" }).ok).toBe(false);
     expect(parseConfig({ PORT: "", DATABASE_URL: "" })).toMatchObject({ ok: true, config: { port: 3000 } });
   });
+
+  it("reads alert rule files and the external URL", () => {
+    const r = parseConfig(
+      {
+        HOTPATH_RULE_FILES: "rules/api.yml, /etc/hotpath/db.yml",
+        HOTPATH_EXTERNAL_URL: "https://hotpath.example.com/",
+      },
+      { cwd: "/srv/hotpath" },
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      config: {
+        ruleFiles: ["/srv/hotpath/rules/api.yml", "/etc/hotpath/db.yml"],
+        externalUrl: "https://hotpath.example.com",
+      },
+    });
+    expect(parseConfig({})).toMatchObject({ ok: true, config: { ruleFiles: [], externalUrl: undefined } });
+    const bad = parseConfig({ HOTPATH_RULE_FILES: "a.yml,,b.yml", HOTPATH_EXTERNAL_URL: "hotpath.local" });
+    expect(bad.ok || bad.error.issues.map((i) => i.split("=")[0])).toEqual([
+      "HOTPATH_RULE_FILES",
+      "HOTPATH_EXTERNAL_URL",
+    ]);
+  });
 });

@@ -88,6 +88,26 @@ export const ZEnvSchema = z.object({
   HOTPATH_ROLLUP_1M_RETENTION: ZDurationSchema.default(30 * 86_400_000),
   HOTPATH_ROLLUP_1H_RETENTION: ZDurationSchema.default(400 * 86_400_000),
   HOTPATH_PUSH_TTL: ZDurationSchema.optional(),
+  HOTPATH_RULE_FILES: z
+    .string()
+    .trim()
+    .refine(
+      (v) => v.split(",").every((f) => f.trim() !== ""),
+      "expected comma-separated paths of Prometheus rule files, such as rules/api.yml,rules/db.yml",
+    )
+    .optional(),
+  HOTPATH_EXTERNAL_URL: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === "http:" || u.protocol === "https:";
+      } catch {
+        return false;
+      }
+    }, "expected the URL users reach Hotpath at, such as https://hotpath.example.com")
+    .optional(),
   HOTPATH_SHUTDOWN_TIMEOUT_MS: z.coerce
     .number({ message: "expected milliseconds" })
     .int("expected an integer")
@@ -113,6 +133,10 @@ export type TConfig = {
   batch: { maxSamples: number; maxWaitMs: number; maxBufferedSamples: number };
   retention: { rawMs: number; rollup1mMs: number; rollup1hMs: number };
   pushTtlMs: number | undefined;
+  /** Prometheus rule files loaded at start (HOTPATH_RULE_FILES), resolved against the working directory. */
+  ruleFiles: string[];
+  /** Hotpath's URL as users reach it, for links in notifications; unset: the address it listens on. */
+  externalUrl: string | undefined;
 };
 
 export type TIngestLimits = {
@@ -189,6 +213,8 @@ export function parseConfig(
         rollup1hMs: e.HOTPATH_ROLLUP_1H_RETENTION,
       },
       pushTtlMs: e.HOTPATH_PUSH_TTL,
+      ruleFiles: e.HOTPATH_RULE_FILES ? e.HOTPATH_RULE_FILES.split(",").map((f) => path.resolve(cwd, f.trim())) : [],
+      externalUrl: e.HOTPATH_EXTERNAL_URL?.replace(/\/+$/, ""),
     },
   };
 }

@@ -20,6 +20,7 @@ export type TApiErrorCode =
   | "cardinality_limit"
   | "buffer_full"
   | "conflict"
+  | "read_only"
   | "internal";
 
 const STATUS: Record<TApiErrorCode, number> = {
@@ -39,6 +40,7 @@ const STATUS: Record<TApiErrorCode, number> = {
   cardinality_limit: 429,
   buffer_full: 429,
   conflict: 409,
+  read_only: 409,
   internal: 500,
 };
 

@@ -21,6 +21,7 @@ export class BackgroundJobs {
   private running: Promise<void> | undefined;
   private lastRetention = 0;
   private stopped = false;
+  private leaderCheck: Promise<boolean> | undefined;
   readonly stats = { compactions: 0, compactedSamples: 0, lastError: "" };
 
   constructor(
@@ -31,6 +32,18 @@ export class BackgroundJobs {
 
   get isLeader(): boolean {
     return this.leader;
+  }
+
+  /**
+   * Takes leadership now if it is free (true when this node holds it), for services that must run on
+   * one node only (the alert evaluator) and cannot wait for the first job round. Concurrent calls share
+   * one attempt, so two lock sessions are never opened at once.
+   */
+  ensureLeadership(): Promise<boolean> {
+    this.leaderCheck ??= this.ensureLeader().finally(() => {
+      this.leaderCheck = undefined;
+    });
+    return this.leaderCheck;
   }
 
   start(): void {
@@ -47,7 +60,7 @@ export class BackgroundJobs {
   /** One round: take leadership if free, compact until caught up, apply retention when due. */
   async runOnce(): Promise<void> {
     try {
-      if (!(await this.ensureLeader())) return;
+      if (!(await this.ensureLeadership())) return;
       for (let i = 0; i < 20 && !this.stopped; i++) {
         const r = await compactOnce(this.prisma, { minAgeMs: this.opts.compactMinAgeMs, maxSamplesPerRun: 500_000 });
         if (r.blocks === 0) break;
