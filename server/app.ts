@@ -17,6 +17,7 @@ import { Analyzer } from "./analyzer/service";
 import { KeyStore, LOCAL_ADMIN_FILE } from "./auth/keys";
 import { registerKeyRoutes } from "./auth/routes";
 import { QueryCache } from "./cache/query-cache";
+import { RollupCache } from "./cache/rollup-cache";
 import type { TConfig } from "./config/env";
 import { provisionDashboards } from "./dashboards/queries";
 import { registerDashboardRoutes } from "./dashboards/routes";
@@ -163,8 +164,20 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     redis: cacheRedis,
     registry: metrics.registry,
   });
+  const rollupCache = new RollupCache({ maxBytes: 256 * 1024 * 1024, registry: metrics.registry });
+  queryCache.onInvalidate((inv) => rollupCache.invalidate(inv));
   bus.on("commit", (e) => queryCache.invalidate({ seriesIds: e.seriesIds, minTs: e.minTs, maxTs: e.maxTs }));
-  registerPromApi(api, { prisma, keys }, { cache: queryCache, retention: config.retention });
+  registerPromApi(
+    api,
+    { prisma, keys },
+    {
+      cache: queryCache,
+      retention: config.retention,
+      rollupCache,
+      // PGlite has one connection: statements side by side would only queue.
+      readConcurrency: store.kind === "postgresql" ? 2 : 1,
+    },
+  );
   registerKeyRoutes(api, { config, keys, pushGroups });
   registerTraceRoutes(api, { prisma, keys });
   registerDashboardRoutes(api, { prisma, keys });

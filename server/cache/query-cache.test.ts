@@ -17,6 +17,8 @@ function memoryOnly() {
 describe("QueryCache (memory)", () => {
   it("serves what it stored and drops it when new data touches its series and window", async () => {
     const c = memoryOnly();
+    const seen: number[][] = [];
+    c.onInvalidate((inv) => seen.push(Array.from(inv.seriesIds)));
     await c.set("q1", "result-1", { seriesIds: [1, 2], startMs: 1000, endMs: 2000 });
     await c.set("q2", "result-2", { seriesIds: [3], startMs: 1000, endMs: 2000 });
     expect(await c.get("q1")).toEqual({ value: "result-1", level: "memory" });
@@ -25,6 +27,7 @@ describe("QueryCache (memory)", () => {
     c.invalidate({ seriesIds: [2], minTs: 1500, maxTs: 1500 });
     expect(await c.get("q1")).toBeUndefined();
     expect(await c.get("q2")).toBeDefined();
+    expect(seen).toEqual([[2], [2]]);
   });
 
   it("counts hits and misses per level", async () => {
@@ -58,6 +61,9 @@ describe.skipIf(!REDIS_URL)("QueryCache (memory + Redis, two nodes)", () => {
       });
     const a = make(0);
     const b = make(1);
+    // Caches below the query cache (rollup segments) follow every invalidation a node applies.
+    const seenByA: number[][] = [];
+    a.onInvalidate((inv) => seenByA.push(Array.from(inv.seriesIds)));
     await new Promise((r) => setTimeout(r, 300)); // subscriptions settle
     await a.set("q", "shared", { seriesIds: [7], startMs: 0, endMs: 10_000 });
     expect(await b.get("q")).toEqual({ value: "shared", level: "redis" });
@@ -66,6 +72,7 @@ describe.skipIf(!REDIS_URL)("QueryCache (memory + Redis, two nodes)", () => {
     await new Promise((r) => setTimeout(r, 400)); // coalesced publish + delivery
     expect(await a.get("q")).toBeUndefined();
     expect(await b.get("q")).toBeUndefined();
+    expect(seenByA).toEqual([[7]]);
     a.close();
     b.close();
   });

@@ -31,6 +31,7 @@ export class QueryCache {
   private readonly requests: client.Counter<"cache" | "level" | "result">;
   private pending: { ids: Set<number>; minTs: number; maxTs: number } | undefined;
   private publishTimer: NodeJS.Timeout | undefined;
+  private readonly listeners: ((inv: TInvalidation) => void)[] = [];
 
   constructor(private readonly opts: TQueryCacheOptions) {
     this.memory = new LRUCache<string, TEntry>({
@@ -118,11 +119,20 @@ export class QueryCache {
     return this.memory.size;
   }
 
+  /**
+   * Also tells `listener` of every invalidation this node applies, its own and other nodes' (over
+   * Redis): caches of data below query results (server/cache/rollup-cache.ts) follow the same events.
+   */
+  onInvalidate(listener: (inv: TInvalidation) => void): void {
+    this.listeners.push(listener);
+  }
+
   close(): void {
     if (this.publishTimer) clearTimeout(this.publishTimer);
   }
 
   private invalidateLocal(inv: TInvalidation): void {
+    for (const l of this.listeners) l(inv);
     const doomed = new Set<string>();
     for (let i = 0; i < inv.seriesIds.length; i++) {
       const keys = this.bySeries.get(inv.seriesIds[i] as number);

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { KeyStore } from "../auth/keys";
 import { authorize } from "../auth/request";
 import type { QueryCache } from "../cache/query-cache";
+import type { RollupCache } from "../cache/rollup-cache";
 import {
   DEFAULT_TIMEOUT_MS,
   instantQuery,
@@ -19,10 +20,11 @@ import {
   type TQueryResult,
 } from "./promql/eval";
 import { formatTimestamp, formatValue, labelsJson } from "./promql/format";
-import { parsePromDuration } from "./promql/parse";
+import { parse, parsePromDuration } from "./promql/parse";
 import type { TSampleSource } from "./promql/source";
 import { storeSource } from "./promql/store-source";
 import { findSeries } from "./raw";
+import { chooseResolution, DEFAULT_RETENTION, parseMaxResolution, planResolution, type TRetention } from "./resolution";
 import { parseSelector, type TSelector } from "./selector";
 
 type TErrorType = TPromErrorType | "unauthorized" | "forbidden" | "internal";
@@ -51,6 +53,12 @@ export type TPromApiOptions = {
   engine?: Omit<TEngineOptions, "timeoutMs" | "signal">;
   /** Hotpath's multi-level query cache for query_range results, invalidated by new data. */
   cache?: QueryCache;
+  /** How long raw samples and rollups are kept: range queries pick their resolution with it. */
+  retention?: TRetention;
+  /** Statements a rollup read may run side by side (PostgreSQL: 2; PGlite has one connection: 1). */
+  readConcurrency?: number;
+  /** Decoded rollup segments of the past, shared by range queries (server/cache/rollup-cache.ts). */
+  rollupCache?: RollupCache;
 };
 
 class ParamError extends Error {}
@@ -143,7 +151,7 @@ function sendData(reply: FastifyReply, data: unknown, warnings: string[] = []) {
 }
 
 /** A query result in Prometheus's exact JSON: timestamps in seconds, values as strings. */
-export function formatQueryResult(r: TQueryResult): string {
+export function formatQueryResult(r: TQueryResult, warnings: string[] = []): string {
   const point = (ms: number, v: number) => `[${formatTimestamp(ms)},"${formatValue(v)}"]`;
   let result: string;
   switch (r.resultType) {
@@ -165,7 +173,8 @@ export function formatQueryResult(r: TQueryResult): string {
       result = `[${formatTimestamp(r.timeMs)},${JSON.stringify(r.result)}]`;
       break;
   }
-  return `{"status":"success","data":{"resultType":"${r.resultType}","result":${result}}}`;
+  const warn = warnings.length > 0 ? `,"warnings":${JSON.stringify(warnings)}` : "";
+  return `{"status":"success","data":{"resultType":"${r.resultType}","result":${result}}${warn}}`;
 }
 
 function selectorsParam(p: TParams): TSelector[] {
@@ -267,27 +276,55 @@ export function registerPromApi(
         `the query range (end - start) may not exceed ${Math.round(maxRange / 86_400_000)} days`,
       );
     }
+    const maxResolution = parseMaxResolution(p.get("max_source_resolution"));
+    if (maxResolution === "invalid") {
+      throw new ParamError(
+        `invalid parameter "max_source_resolution": cannot parse "${p.get("max_source_resolution")}"; expected auto, raw, 1m or 1h`,
+      );
+    }
     const opts = engineOptions(p, reply);
     const q = p.get("query") ?? "";
-    const cache = options.cache;
-    if (!cache || options.source) {
-      const result = await queryParamErrors(() => rangeQuery(source, q, start, end, step, opts));
-      return send(reply, 200, formatQueryResult(result));
-    }
-    const key = `range\u0000${step}\u0000${start}\u0000${end}\u0000${q}`;
-    const hit = await cache.get(key);
-    if (hit) return send(reply, 200, hit.value);
-    // A source that notes which series the query read: their new data invalidates this entry.
-    const ids = new Set<number>();
-    const recording = storeSource(deps.prisma, {
-      onSeries: (found) => {
-        for (const id of found) ids.add(id);
-      },
+    // Raw samples, 1 m or 1 h rollups: from the range and step, then what the query allows.
+    const now = Date.now();
+    const retention = options.retention ?? DEFAULT_RETENTION;
+    const preferred = chooseResolution({
+      startMs: start,
+      endMs: end,
+      stepMs: step,
+      nowMs: now,
+      retention,
+      max: maxResolution,
     });
-    const result = await queryParamErrors(() => rangeQuery(recording, q, start, end, step, opts));
-    const body = formatQueryResult(result);
-    // Range functions reach back before `start`; a day covers any window a dashboard uses.
-    await cache.set(key, body, { seriesIds: [...ids], startMs: start - 86_400_000, endMs: end });
+    const cache = options.cache && !options.source && p.get("nocache") !== "1" ? options.cache : undefined;
+    // The resolution is part of the key: one window answered from rollups and from raw samples differs
+    // (rollup steps are evaluated on the bucket grid), and which one applies changes with time. With
+    // the query text it also fixes the plan below, so the key is complete before the query is parsed.
+    const key = `range\u0000${preferred}\u0000${step}\u0000${start}\u0000${end}\u0000${q}`;
+    const hit = await cache?.get(key);
+    if (hit) return send(reply, 200, hit.value);
+    const expr = await queryParamErrors(async () => {
+      const parsed = parse(q);
+      if (!parsed.ok) throw new PromQLError("bad_data", parsed.error.message);
+      return parsed.expr;
+    });
+    const plan = planResolution(expr, preferred, { startMs: start, nowMs: now, retention });
+    const engine: TEngineOptions = { ...opts, rollupWidthMs: plan.widthMs, rawSinceMs: now - retention.rawMs };
+    // A source that notes which series and span the query read: new data there invalidates the entry.
+    const ids = new Set<number>();
+    let readFrom = start;
+    const recording = options.source
+      ? options.source
+      : storeSource(deps.prisma, {
+          readConcurrency: options.readConcurrency,
+          rollupCache: p.get("nocache") === "1" ? undefined : options.rollupCache,
+          onRead: (found, from) => {
+            for (const id of found) ids.add(id);
+            readFrom = Math.min(readFrom, from);
+          },
+        });
+    const result = await queryParamErrors(() => rangeQuery(recording, expr, start, end, step, engine));
+    const body = formatQueryResult(result, plan.warnings);
+    await cache?.set(key, body, { seriesIds: [...ids], startMs: readFrom, endMs: end });
     return send(reply, 200, body);
   });
 

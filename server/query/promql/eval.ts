@@ -6,6 +6,7 @@
 // Samples come from a TSampleSource, asked once per selector for the whole window of the query. The
 // loaded series are sorted by labels, as Prometheus's storage returns them, so order-dependent
 // results (topk ties, summation order) match.
+import { rollupObstacle } from "../resolution";
 import type { TMatcher } from "../selector";
 import {
   isComparison,
@@ -22,7 +23,8 @@ import { compareLabels, formatValue } from "./format";
 import { DATE_FNS, extrapolatedRate, goPow, instantValue, linearRegression, OVER_TIME, VECTOR_MATH } from "./functions";
 import { compileAnchored, parse, typeOf } from "./parse";
 import { bucketQuantile, quantile, type TBucket } from "./quantile";
-import type { TSampleSource, TSeriesSamples } from "./source";
+import { BUCKET_OVER_TIME, bucketRate, NEEDS_SUM_MIN_MAX, type TBucketWindow, windowCount } from "./rollup";
+import type { TBuckets, TSampleSource, TSeriesSamples } from "./source";
 
 export type TLabels = Record<string, string>;
 
@@ -49,6 +51,15 @@ export type TEngineOptions = {
   /** Most samples a query may load from the source. Default 20 million. */
   maxSamples?: number;
   signal?: AbortSignal;
+  /**
+   * Range queries only: read rollup buckets of this width (ms) where the source has them. Each step t
+   * is then evaluated at t rounded down to the bucket grid, except steps in the newest bucket, which
+   * read raw samples at t. Ignored for a query buckets cannot answer (../resolution.ts
+   * rollupObstacle); ../resolution.ts planResolution picks the width.
+   */
+  rollupWidthMs?: number;
+  /** Raw samples are complete from this time on (raw retention); the newest steps read raw only then. */
+  rawSinceMs?: number;
 };
 
 export const DEFAULT_LOOKBACK_MS = 5 * 60_000;
@@ -78,6 +89,12 @@ type TStepValue =
 
 /** One loaded series of a selector with cursors that only move forward as steps advance. */
 type TLoadedSeries = { labels: TLabels; ts: number[]; values: number[]; hi: number; lo: number };
+
+/**
+ * One series' rollup buckets, with the same forward-only cursors, its window (reused per step) and
+ * its labels without the name (what range functions return), computed once.
+ */
+type TLoadedBuckets = { labels: TLabels; dropped: TLabels; b: TBuckets; lo: number; hi: number; w: TBucketWindow };
 
 // Label sets are shared objects per series, so derived sets and keys are memoized by identity.
 const keyCache = new WeakMap<TLabels, string>();
@@ -203,7 +220,12 @@ export async function rangeQuery(
       `invalid expression type "${t === "matrix" ? "range vector" : "string"}" for range query, must be Scalar or instant Vector`,
     );
   }
-  const ev = new Evaluator(source, expr, startMs, endMs, stepMs, opts);
+  // Buckets only for queries they can answer (the caller normally planned it: ../resolution.ts).
+  const width =
+    opts.rollupWidthMs !== undefined && rollupObstacle(expr, opts.rollupWidthMs) === undefined
+      ? opts.rollupWidthMs
+      : undefined;
+  const ev = new Evaluator(source, expr, startMs, endMs, stepMs, opts, width);
   await ev.load();
   const out = new Map<string, TMatrixSeries>();
   let lastYield = Date.now();
@@ -243,7 +265,15 @@ export async function rangeQuery(
 // ---------------------------------------------------------------------------------------------
 // Evaluator
 
-type TSelectorData = { series: TLoadedSeries[] };
+type TSelectorData = {
+  /** Raw samples: the whole window, or with buckets only the newest part (steps after tailStartMs). */
+  series: TLoadedSeries[];
+  /** Rollup buckets, when the query reads them; `series` then holds the raw tail of the same series. */
+  buckets?: TLoadedBuckets[];
+  widthMs?: number;
+  /** Steps whose reference time is after this read `series` (raw) instead of buckets. */
+  tailStartMs?: number;
+};
 
 class Evaluator {
   private readonly lookbackMs: number;
@@ -257,6 +287,7 @@ class Evaluator {
     private readonly endMs: number,
     _stepMs: number,
     private readonly opts: TEngineOptions,
+    private readonly rollupWidthMs: number | undefined = undefined,
   ) {
     this.lookbackMs = opts.lookbackMs ?? DEFAULT_LOOKBACK_MS;
     this.deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -269,20 +300,22 @@ class Evaluator {
 
   /** Loads every selector's window, once, before any step is evaluated. */
   async load(): Promise<void> {
-    const selectors: { sel: TVectorSelector; rangeMs: number }[] = [];
-    const walk = (e: TExpr) => {
+    const selectors: { sel: TVectorSelector; rangeMs: number; fn?: string }[] = [];
+    const walk = (e: TExpr, fn?: string) => {
       switch (e.kind) {
         case "vector":
           selectors.push({ sel: e, rangeMs: this.lookbackMs });
           return;
         case "matrix":
-          selectors.push({ sel: e.selector, rangeMs: e.rangeMs });
+          selectors.push({ sel: e.selector, rangeMs: e.rangeMs, fn });
           return;
         case "paren":
+          return walk(e.expr, fn);
         case "unary":
           return walk(e.expr);
         case "call":
-          return e.args.forEach(walk);
+          for (const a of e.args) walk(a, e.func);
+          return;
         case "aggregate":
           if (e.param) walk(e.param);
           return walk(e.expr);
@@ -296,8 +329,10 @@ class Evaluator {
     };
     walk(this.expr);
     const maxRange = this.opts.maxRangeMs ?? MAX_RANGE_MS;
-    const windows = selectors.map(({ sel, rangeMs }) => ({
+    const windows = selectors.map(({ sel, rangeMs, fn }) => ({
       sel,
+      rangeMs,
+      fn,
       start: this.startMs - sel.offsetMs - rangeMs,
       end: this.endMs - sel.offsetMs,
     }));
@@ -313,6 +348,70 @@ class Evaluator {
     const fetched = new Map<string, Promise<TSeriesSamples[]>>();
     const maxSamples = this.opts.maxSamples ?? DEFAULT_MAX_SAMPLES;
     let loaded = 0;
+    const width = this.rollupWidthMs;
+    if (width !== undefined && this.source.selectRollup) {
+      const withSumMinMax = selectors.some((s) => s.fn !== undefined && NEEDS_SUM_MIN_MAX.has(s.fn));
+      const rolled = new Map<string, Promise<TSelectorData>>();
+      // Every selector's read starts at once (the store answers them side by side), then they are checked.
+      const reads = windows.map((w) => {
+        const from = Math.floor(w.start / width) * width;
+        // Steps whose reference time falls in the newest bucket read raw samples at their own time,
+        // if raw samples still hold their whole window.
+        const tailStart = Math.floor(w.end / width) * width;
+        const rawFrom = tailStart - w.rangeMs;
+        const useTail = w.end > tailStart && rawFrom >= (this.opts.rawSinceMs ?? Number.NEGATIVE_INFINITY);
+        const key = `${matchersKey(w.sel.matchers)}@${width}:${from}:${w.end}:${useTail ? rawFrom : "-"}`;
+        let p = rolled.get(key);
+        if (!p) {
+          p = this.withDeadline(
+            (this.source.selectRollup as NonNullable<TSampleSource["selectRollup"]>)(w.sel.matchers, {
+              widthMs: width,
+              fromMs: from,
+              toMs: w.end,
+              rawFromMs: useTail ? rawFrom : undefined,
+              withSumMinMax,
+            }),
+          ).then((series) => {
+            const sorted = [...series].sort((a, b) => compareLabels(a.labels, b.labels));
+            return {
+              series: sorted.map((s) => ({ labels: s.labels, ts: s.ts, values: s.values, lo: 0, hi: 0 })),
+              buckets: sorted.map((s) => ({
+                labels: s.labels,
+                dropped: dropName(s.labels),
+                b: s.buckets,
+                lo: 0,
+                hi: 0,
+                w: { b: s.buckets, lo: 0, hi: 0, extra: false, extraT: 0, extraV: 0 },
+              })),
+              widthMs: width,
+              tailStartMs: useTail ? tailStart : undefined,
+            };
+          });
+          rolled.set(key, p);
+        }
+        return p;
+      });
+      const results = await Promise.all(reads);
+      this.checkDeadline();
+      windows.forEach((w, i) => {
+        const d = results[i] as TSelectorData;
+        for (const s of d.series) loaded += s.ts.length;
+        for (const b of d.buckets ?? []) loaded += b.b.length;
+        if (loaded > maxSamples) {
+          throw new PromQLError(
+            "execution",
+            "query processing would load too many samples into memory in query execution",
+          );
+        }
+        // Cursors are per selector node: two nodes reading the same data get their own.
+        this.data.set(w.sel, {
+          ...d,
+          series: d.series.map((s) => ({ ...s, lo: 0, hi: 0 })),
+          buckets: d.buckets?.map((b) => ({ ...b, lo: 0, hi: 0, w: { ...b.w } })),
+        });
+      });
+      return;
+    }
     for (const w of windows) {
       const key = `${matchersKey(w.sel.matchers)}@${w.start}:${w.end}`;
       let p = fetched.get(key);
@@ -404,10 +503,19 @@ class Evaluator {
     return v.samples;
   }
 
+  /** The bucket-grid time at which a step reads buckets, or undefined when it reads raw samples. */
+  private gridTime(d: TSelectorData, ref: number): number | undefined {
+    if (d.buckets === undefined || d.widthMs === undefined) return undefined;
+    if (d.tailStartMs !== undefined && ref > d.tailStartMs) return undefined;
+    return Math.floor(ref / d.widthMs) * d.widthMs;
+  }
+
   /** The latest sample at or before t - offset, if not older than the lookback window. */
   private vectorAt(sel: TVectorSelector, t: number): TSample[] {
     const data = this.data.get(sel) as TSelectorData;
     const ref = t - sel.offsetMs;
+    const g = this.gridTime(data, ref);
+    if (g !== undefined) return this.vectorAtGrid(data.buckets as TLoadedBuckets[], g);
     const minT = ref - this.lookbackMs;
     const out: TSample[] = [];
     for (const s of data.series) {
@@ -419,6 +527,55 @@ class Evaluator {
       out.push({ labels: s.labels, value: s.values[i] as number, ts: st });
     }
     return out;
+  }
+
+  /** vectorAt over buckets at grid time g: the first sample of bucket g if it is at g, else the last before. */
+  private vectorAtGrid(buckets: TLoadedBuckets[], g: number): TSample[] {
+    const minT = g - this.lookbackMs;
+    const out: TSample[] = [];
+    for (const lb of buckets) {
+      const b = lb.b;
+      while (lb.hi < b.length && (b.bucket[lb.hi] as number) < g) lb.hi++;
+      let st: number;
+      let v: number;
+      if (lb.hi < b.length && b.bucket[lb.hi] === g && b.firstTs[lb.hi] === g) {
+        st = g;
+        v = b.first[lb.hi] as number;
+      } else if (lb.hi > 0) {
+        st = b.lastTs[lb.hi - 1] as number;
+        v = b.last[lb.hi - 1] as number;
+      } else continue;
+      if (st < minT) continue;
+      out.push({ labels: lb.labels, value: v, ts: st });
+    }
+    return out;
+  }
+
+  /**
+   * At a step that reads buckets, each series' window [g - range, g] on the bucket grid (empty ones
+   * left out); undefined when the step reads raw samples.
+   */
+  private bucketWindowsAt(m: TMatrixSelector, t: number): { windows: TLoadedBuckets[]; g: number } | undefined {
+    const data = this.data.get(m.selector) as TSelectorData;
+    const g = this.gridTime(data, t - m.selector.offsetMs);
+    if (g === undefined) return undefined;
+    const minB = g - m.rangeMs;
+    const windows: TLoadedBuckets[] = [];
+    for (const lb of data.buckets as TLoadedBuckets[]) {
+      const b = lb.b;
+      while (lb.hi < b.length && (b.bucket[lb.hi] as number) < g) lb.hi++;
+      while (lb.lo < lb.hi && (b.bucket[lb.lo] as number) < minB) lb.lo++;
+      const w = lb.w;
+      w.lo = lb.lo;
+      w.hi = lb.hi;
+      w.extra = lb.hi < b.length && b.bucket[lb.hi] === g && b.firstTs[lb.hi] === g;
+      if (w.extra) {
+        w.extraT = g;
+        w.extraV = b.first[lb.hi] as number;
+      }
+      if (w.hi > w.lo || w.extra) windows.push(lb);
+    }
+    return { windows, g };
   }
 
   /** Each series' samples in [t - offset - range, t - offset], as windows over the loaded arrays. */
@@ -449,6 +606,10 @@ class Evaluator {
       checkNoDuplicates(samples);
       return { type: "vector", samples };
     };
+    // Range functions only drop the name: over a selector that pins one name, the series' label sets
+    // stay distinct (the store keeps one series per label set), so the duplicate check is skipped.
+    const rangeVec = (samples: TSample[]): TStepValue =>
+      onePinnedName(matrixArg(0).selector) ? { type: "vector", samples } : vec(samples);
     const matrixArg = (i: number) => unwrapParens(e.args[i] as TExpr) as TMatrixSelector;
 
     switch (name) {
@@ -466,6 +627,15 @@ class Evaluator {
       case "increase":
       case "delta": {
         const m = matrixArg(0);
+        const grid = this.bucketWindowsAt(m, t);
+        if (grid) {
+          const out: TSample[] = [];
+          for (const lb of grid.windows) {
+            const v = bucketRate(lb.w, grid.g - m.rangeMs, grid.g, m.rangeMs, name !== "delta", name === "rate");
+            if (v !== undefined) out.push({ labels: lb.dropped, value: v, ts: t });
+          }
+          return rangeVec(out);
+        }
         const rangeEnd = t - m.selector.offsetMs;
         const rangeStart = rangeEnd - m.rangeMs;
         const out: TSample[] = [];
@@ -473,7 +643,7 @@ class Evaluator {
           const v = extrapolatedRate(w, rangeStart, rangeEnd, m.rangeMs, name !== "delta", name === "rate");
           if (v !== undefined) out.push({ labels: dropName(w.labels), value: v, ts: t });
         }
-        return vec(out);
+        return rangeVec(out);
       }
       case "irate":
       case "idelta": {
@@ -515,7 +685,8 @@ class Evaluator {
       }
       case "absent_over_time": {
         const m = matrixArg(0);
-        const any = this.windowsAt(m, t).some((w) => w.hi > w.lo);
+        const grid = this.bucketWindowsAt(m, t);
+        const any = grid ? grid.windows.length > 0 : this.windowsAt(m, t).some((w) => w.hi > w.lo);
         return any ? vec([]) : vec([{ labels: absentLabels(m.selector.matchers), value: 1, ts: t }]);
       }
       case "absent": {
@@ -578,11 +749,20 @@ class Evaluator {
     if (overTime) {
       const out: TSample[] = [];
       const keepName = name === "last_over_time";
+      const bucketFn = BUCKET_OVER_TIME[name];
+      const grid = bucketFn ? this.bucketWindowsAt(matrixArg(0), t) : undefined;
+      if (bucketFn && grid) {
+        for (const lb of grid.windows) {
+          if (windowCount(lb.w) === 0) continue;
+          out.push({ labels: keepName ? lb.labels : lb.dropped, value: bucketFn(lb.w), ts: t });
+        }
+        return rangeVec(out);
+      }
       for (const w of this.windowsAt(matrixArg(0), t)) {
         if (w.hi === w.lo) continue;
         out.push({ labels: keepName ? w.labels : dropName(w.labels), value: overTime(w), ts: t });
       }
-      return vec(out);
+      return rangeVec(out);
     }
     const math = VECTOR_MATH[name];
     if (math) {
@@ -900,6 +1080,12 @@ function isInfValue(v: number): boolean {
 function formatDays(ms: number): string {
   const d = ms / 86_400_000;
   return `${Number.isInteger(d) ? d : d.toFixed(1)}d`;
+}
+
+const pinnedNames = new WeakMap<TVectorSelector, boolean>();
+
+function onePinnedName(sel: TVectorSelector): boolean {
+  return memo(pinnedNames, sel, () => sel.matchers.some((m) => m.name === "__name__" && m.op === "="));
 }
 
 function matchersKey(ms: TMatcher[]): string {

@@ -118,6 +118,25 @@ export function extrapolatedRate(
       prev = cur;
     }
   }
+  return extrapolate(resultValue, n, firstT, firstV, lastT, rangeStartMs, rangeEndMs, rangeMs, isCounter, isRate);
+}
+
+/**
+ * The second half of extrapolatedRate, from what it knows of the window: the (reset-adjusted) change,
+ * the number of samples and the first and last sample. Rollup buckets carry exactly these (rollup.ts).
+ */
+export function extrapolate(
+  resultValue: number,
+  n: number,
+  firstT: number,
+  firstV: number,
+  lastT: number,
+  rangeStartMs: number,
+  rangeEndMs: number,
+  rangeMs: number,
+  isCounter: boolean,
+  isRate: boolean,
+): number {
   let durationToStart = (firstT - rangeStartMs) / 1000;
   const durationToEnd = (rangeEndMs - lastT) / 1000;
   const sampledInterval = (lastT - firstT) / 1000;

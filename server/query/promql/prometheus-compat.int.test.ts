@@ -401,6 +401,29 @@ const SECOND_STEP = new Set([
 ]);
 RANGE_QUERIES.push("temperature_celsius");
 
+// At a 60 s step Hotpath answers from 1 m rollups (server/query/resolution.ts); on the minute grid that
+// must still be Prometheus's answer, counter resets, gaps and special values included.
+const ROLLUP_QUERIES = [
+  "rate(http_requests_total[5m])",
+  "increase(http_requests_total[2m])",
+  "sum by (job) (rate(http_requests_total[5m]))",
+  "delta(temperature_celsius[5m])",
+  "temperature_celsius",
+  "temperature_celsius offset 5m",
+  "avg_over_time(temperature_celsius[5m])",
+  "min_over_time(temperature_celsius[3m])",
+  "max_over_time(temperature_celsius[3m])",
+  "sum_over_time(temperature_celsius[2m])",
+  "count_over_time(temperature_celsius[5m])",
+  "last_over_time(temperature_celsius[1m])",
+  "present_over_time(temperature_celsius[1m])",
+  "max_over_time(odd_values[2m])",
+  "min_over_time(odd_values[2m])",
+  "count_over_time(odd_values[3m])",
+  "histogram_quantile(0.9, sum by (le) (rate(request_duration_seconds_bucket[5m])))",
+  "histogram_quantile(0.5, rate(request_duration_seconds_bucket[2m]))",
+];
+
 // Broken queries whose error message (text and position) must be Prometheus's. Hotpath differs on
 // purpose for subqueries and `@` (unsupported) and in the wording of regular-expression errors.
 const PARSE_ERRORS = [
@@ -565,6 +588,14 @@ describe.skipIf(!HAVE_PROMETHEUS)("PromQL compatibility with Prometheus 2.42", (
       const end = String((baseMs + 33 * 60_000) / 1000);
       await check("/api/v1/query_range", { query, start, end, step: "30" });
       if (SECOND_STEP.has(query)) await check("/api/v1/query_range", { query, start, end, step: "7s" });
+    });
+  }
+
+  for (const query of ROLLUP_QUERIES) {
+    it(`query_range ${query} from 1 m rollups`, async () => {
+      const start = String((Math.ceil((baseMs + 3 * 60_000) / 60_000) * 60_000) / 1000);
+      const end = String((Math.floor((baseMs + 33 * 60_000) / 60_000) * 60_000) / 1000);
+      await check("/api/v1/query_range", { query, start, end, step: "60" });
     });
   }
 

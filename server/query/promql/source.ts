@@ -1,6 +1,7 @@
 // Where the PromQL engine gets raw samples from. The engine asks once per selector for the whole
 // time window a query needs; it never knows about the store behind it.
 import type { TMatcher } from "../selector";
+import { bucketsFromSamples } from "./rollup";
 
 export type TSeriesSamples = {
   /** All labels, including `__name__`. */
@@ -10,9 +11,48 @@ export type TSeriesSamples = {
   values: number[];
 };
 
+/**
+ * Per-bucket aggregates of one series, columnar and sorted by `bucket` (the bucket's start, a multiple
+ * of its width): the columns of rollup_1m / rollup_1h (server/pipeline/compactor.ts says what each
+ * one means). `sum`, `min` and `max` are empty unless asked for.
+ */
+export type TBuckets = {
+  length: number;
+  bucket: Float64Array;
+  firstTs: Float64Array;
+  lastTs: Float64Array;
+  count: Float64Array;
+  first: Float64Array;
+  last: Float64Array;
+  increase: Float64Array;
+  sum: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+};
+
+export type TRollupRequest = {
+  widthMs: number;
+  /** Buckets whose start lies in [fromMs, toMs]. */
+  fromMs: number;
+  toMs: number;
+  /** Raw samples in [rawFromMs, toMs] as well (the newest part of the window); none when undefined. */
+  rawFromMs: number | undefined;
+  /** Whether `sum`, `min` and `max` are needed (the *_over_time functions other than count and last). */
+  withSumMinMax: boolean;
+};
+
+/** A series' rollup buckets plus raw samples of the window's newest part (`ts`/`values`, maybe empty). */
+export type TRollupSeries = TSeriesSamples & { buckets: TBuckets };
+
 export interface TSampleSource {
   /** Series matching every matcher, with their samples in [startMs, endMs] (both inclusive). */
   select(matchers: TMatcher[], startMs: number, endMs: number): Promise<TSeriesSamples[]>;
+  /**
+   * Series matching every matcher with their rollup buckets, complete up to the last committed sample
+   * (data not compacted yet is folded in exactly as the compactor will fold it). Sources without
+   * rollups leave it out and every query reads raw samples.
+   */
+  selectRollup?(matchers: TMatcher[], req: TRollupRequest): Promise<TRollupSeries[]>;
 }
 
 export function matcherMatches(m: TMatcher, value: string): boolean {
@@ -58,10 +98,16 @@ export function upperBound(ts: number[], t: number): number {
 
 /**
  * A source over series held in memory, for tests and for data already loaded. Samples are sorted by
- * time (a later duplicate timestamp wins); `calls` records every select for assertions.
+ * time (a later duplicate timestamp wins); `calls` records every select for assertions. With
+ * `rollups`, it also answers selectRollup with buckets computed from the samples (as the compactor
+ * would), and `rollupCalls` records those.
  */
-export function memorySource(series: TSeriesSamples[]): TSampleSource & {
+export function memorySource(
+  series: TSeriesSamples[],
+  opts: { rollups?: boolean } = {},
+): TSampleSource & {
   calls: { matchers: TMatcher[]; startMs: number; endMs: number }[];
+  rollupCalls: { matchers: TMatcher[]; req: TRollupRequest }[];
 } {
   const normalized = series.map((s) => {
     const idx = s.ts.map((_, i) => i).sort((a, b) => (s.ts[a] as number) - (s.ts[b] as number) || a - b);
@@ -78,8 +124,28 @@ export function memorySource(series: TSeriesSamples[]): TSampleSource & {
     return { labels: { ...s.labels }, ts, values };
   });
   const calls: { matchers: TMatcher[]; startMs: number; endMs: number }[] = [];
+  const rollupCalls: { matchers: TMatcher[]; req: TRollupRequest }[] = [];
+  const selectRollup = async (matchers: TMatcher[], req: TRollupRequest): Promise<TRollupSeries[]> => {
+    rollupCalls.push({ matchers, req });
+    const out: TRollupSeries[] = [];
+    const from = Math.floor(req.fromMs / req.widthMs) * req.widthMs;
+    const end = Math.floor(req.toMs / req.widthMs) * req.widthMs + req.widthMs;
+    for (const s of normalized) {
+      if (!labelsMatch(matchers, s.labels)) continue;
+      const lo = lowerBound(s.ts, from);
+      const hi = lowerBound(s.ts, end);
+      const buckets = bucketsFromSamples(s.ts.slice(lo, hi), s.values.slice(lo, hi), req.widthMs, req.withSumMinMax);
+      const rlo = req.rawFromMs === undefined ? 0 : lowerBound(s.ts, req.rawFromMs);
+      const rhi = req.rawFromMs === undefined ? 0 : upperBound(s.ts, req.toMs);
+      if (buckets.length === 0 && rhi <= rlo) continue;
+      out.push({ labels: s.labels, buckets, ts: s.ts.slice(rlo, rhi), values: s.values.slice(rlo, rhi) });
+    }
+    return out;
+  };
   return {
     calls,
+    rollupCalls,
+    ...(opts.rollups ? { selectRollup } : {}),
     async select(matchers, startMs, endMs) {
       calls.push({ matchers, startMs, endMs });
       const out: TSeriesSamples[] = [];
