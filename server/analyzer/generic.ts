@@ -222,7 +222,9 @@ export function levelOf(
   const { median, mad } = medianMad(base);
   const sorted = [...base].sort((a, b) => (a - b) * dir);
   const high =
-    opts.highs === false ? median : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * BASE_HIGH))] as number);
+    opts.highs === false
+      ? median
+      : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * BASE_HIGH))] as number);
   // The less extreme of the current points in the bad direction: both must be off.
   return { base: median, mad, high, cur: cur.at(-1) as number, n: base.length, cadence };
 }

@@ -1,6 +1,6 @@
 // Key management: list, create (the secret is in this response only), revoke. Admin right, or the
 // dashboard's same-origin calls (the Agents page).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { TConfig } from "../config/env";
 import { apiError, sendError } from "../http/errors";

@@ -73,7 +73,7 @@ export class QueryCache {
     }
     this.requests.inc({ cache: this.cacheLabel, level: "memory", result: "miss" });
     const redis = this.opts.redis?.client;
-    if (!redis || redis.status !== "ready") return undefined;
+    if (redis?.status !== "ready") return undefined;
     const raw = await redis.get(this.redisKey(key)).catch(() => null);
     if (!raw) {
       this.requests.inc({ cache: this.cacheLabel, level: "redis", result: "miss" });

@@ -221,5 +221,5 @@ export function parseConfig(
 
 export function isCidr(v: string): boolean {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
-  return Boolean(m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32);
+  return Boolean(m?.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32);
 }

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { requireRight } from "../auth/guard";
 import type { KeyStore } from "../auth/keys";
 import { apiError, sendError } from "../http/errors";
