@@ -85,6 +85,8 @@ beforeAll(async () => {
     instance: "it-1",
     pushIntervalMs: 60_000,
     explainSlowQueriesMs: 40,
+    // Every request's trace is checked here: no sampling (the default records 10 new traces a second).
+    maxTracesPerSecond: 100_000,
     logger: false,
   });
   agent.start();
