@@ -34,7 +34,7 @@
 import type { TLabels } from "../ingest/model";
 import { medianMad } from "./baseline";
 import type { TCandidate, TEvidenceSeries, TFindingKind, Window } from "./detectors";
-import { BUCKET_MS, keyParts, SEP } from "./signals";
+import { BUCKET_MS, keyParts, SEP, type SignalStore } from "./signals";
 
 const STATS = "(mean|p50|p90|p95|p99)";
 const LATENCY_RE = new RegExp(`^service_(server|client)_latency_${STATS}_seconds$`);
@@ -101,7 +101,7 @@ export function genericSignalOf(name: string, labels: TLabels): { kind: "counter
 export type TPoints = { m: number[]; v: number[] };
 
 /**
- * A series' baseline (median, MAD, and `high`: the BASE_HIGH quantile in the bad direction) and
+ * A series' baseline (median, MAD, and `high`: its usual high, a quantile in the bad direction) and
  * current level, in its own unit; cadence = minutes between points.
  */
 export type TLevel = { base: number; mad: number; high: number; cur: number; n: number; cadence: number };
@@ -122,7 +122,8 @@ export type TSignalSpec = {
 };
 
 export const SPECS = {
-  cpu: { dir: 1, z: 8, rel: 0.1, abs: 0.01, minDelta: 0.05, minRatio: 1.3 },
+  cpu: { dir: 1, z: 8, rel: 0.1, abs: 0.01, minDelta: 0.02, minRatio: 1.3 },
+  memory: { dir: 1, z: 8, rel: 0.02, abs: 0.002, minDelta: 0.04, minRatio: 1.05 },
   latency: { dir: 1, z: 8, rel: 0.1, abs: 0.002, minDelta: 0.02, minRatio: 2 },
   success: { dir: -1, z: 8, rel: 0, abs: 0.003, minDelta: 0.01, minRatio: 1 },
   call: { dir: 1, z: 8, rel: 0.1, abs: 0.001, minDelta: 0.01, minRatio: 3 },
@@ -131,14 +132,20 @@ export const SPECS = {
   traceGap: { dir: 1, z: 8, rel: 0.1, abs: 2, minDelta: 20, minRatio: 2 },
 } satisfies Record<string, TSignalSpec>;
 
-/** The quantile each latency statistic stands for (the mean counts as the median). */
-const QUANTILE: Record<string, number> = { mean: 0.5, p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+/** The quantile each latency statistic stands for; a mean is as noisy as a p90 (its tail makes it). */
+const QUANTILE: Record<string, number> = { mean: 0.9, p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+/** Requests per second for a service's latency and errors to count fully (less: in proportion). */
+const MIN_RATE = 0.2;
 /** Requests beyond a quantile, per point, for its latency to count fully, and to count at all. */
 const TAIL_REQUESTS = 10;
 const TAIL_MIN_REQUESTS = 3;
 
-/** A baseline's usual high: this quantile in the bad direction; the level must exceed it HIGH_MARGIN times. */
-const BASE_HIGH = 0.8;
+/**
+ * A baseline's usual high: this quantile in the bad direction (for a coarse source, with hours of
+ * history: its usual extreme); the level must stand HIGH_MARGIN times as far from the median.
+ */
+const BASE_HIGH_FINE = 0.8;
+const BASE_HIGH_COARSE = 0.95;
 const HIGH_MARGIN = 1.5;
 
 /** Fewest baseline points for a verdict: minute-resolution sources, then coarser ones. */
@@ -186,6 +193,35 @@ export function minutePoints(w: Window, key: string): TPoints {
   return out;
 }
 
+/**
+ * Coarse series (a point every few minutes) keep LONG_HISTORY_MIN of points here, beyond the store's
+ * 30 min, which hold only six points of a 5-minute source: too few to know what is usual. Keyed by
+ * store, so each analyzer (and each test) has its own.
+ */
+const LONG_HISTORY_MIN = 6 * 60;
+const longHistory = new WeakMap<SignalStore, Map<string, Map<number, number>>>();
+
+export function withLongHistory(store: SignalStore, key: string, p: TPoints, nowMinute: number): TPoints {
+  let perStore = longHistory.get(store);
+  let h = perStore?.get(key);
+  let minGap = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < p.m.length; i++) minGap = Math.min(minGap, (p.m[i] as number) - (p.m[i - 1] as number));
+  const coarse = minGap >= 2 || p.m.length === 1;
+  if (!coarse && !h) return p;
+  if (!h) {
+    if (!perStore) {
+      perStore = new Map();
+      longHistory.set(store, perStore);
+    }
+    h = new Map();
+    perStore.set(key, h);
+  }
+  for (let i = 0; i < p.m.length; i++) h.set(p.m[i] as number, p.v[i] as number);
+  for (const m of h.keys()) if (m < nowMinute - LONG_HISTORY_MIN) h.delete(m);
+  const ms_ = [...h.keys()].sort((a, b) => a - b);
+  return { m: ms_, v: ms_.map((m) => h.get(m) as number) };
+}
+
 function medianOf(xs: number[]): number {
   return medianMad(xs).median;
 }
@@ -218,15 +254,15 @@ export function levelOf(
   // not a level.
   if (fine && last - (p.m[n - nCur] as number) > 2) return undefined;
   const cur = p.v.slice(n - nCur).sort((a, b) => (b - a) * dir);
-  const base = p.v.slice(0, n - nCur);
-  const { median, mad } = medianMad(base);
-  const sorted = [...base].sort((a, b) => (a - b) * dir);
-  const high =
-    opts.highs === false
-      ? median
-      : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * BASE_HIGH))] as number);
+  const sorted = p.v.slice(0, n - nCur).sort((a, b) => a - b);
+  const nb = sorted.length;
+  const mid = nb >> 1;
+  const median = nb % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const mad = medianMad(sorted.map((x) => Math.abs(x - median))).median;
+  const at = Math.min(nb - 1, Math.floor(nb * (fine ? BASE_HIGH_FINE : BASE_HIGH_COARSE)));
+  const high = opts.highs === false ? median : (sorted[dir > 0 ? at : nb - 1 - at] as number);
   // The less extreme of the current points in the bad direction: both must be off.
-  return { base: median, mad, high, cur: cur.at(-1) as number, n: base.length, cadence };
+  return { base: median, mad, high, cur: cur.at(-1) as number, n: nb, cadence };
 }
 
 /** Threshold units of a level under a spec: the smallest of z, delta and ratio, each over its bar. */
@@ -238,7 +274,14 @@ export function unitsOf(l: TLevel, s: TSignalSpec): number {
   // A series that often spikes (a fifth of its baseline points as high as now) is spiking again:
   // the level must stand well above its usual highs, not only above its median.
   const usualHigh = Math.max((l.high - l.base) * s.dir, 0);
-  let u = Math.min(z / s.z, delta / s.minDelta, usualHigh > 0 ? delta / (HIGH_MARGIN * usualHigh) : Infinity);
+  // The absolute change is a bar, not a measure: past it, a slow service's 300 ms is as clear as a
+  // fast one's 30 ms (else callers, which add up their callees' delays, would always look worse).
+  const deltaTerm = delta / s.minDelta;
+  let u = Math.min(
+    z / s.z,
+    deltaTerm < 1 ? deltaTerm : Number.POSITIVE_INFINITY,
+    usualHigh > 0 ? delta / (HIGH_MARGIN * usualHigh) : Number.POSITIVE_INFINITY,
+  );
   if (s.dir > 0 && s.minRatio > 1) {
     const ratio = l.base > 0 ? l.cur / l.base : Number.POSITIVE_INFINITY;
     u = Math.min(u, (ratio - 1) / (s.minRatio - 1));
@@ -352,25 +395,40 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
     s.add(b);
   };
   const nowMinute = Math.floor(w.nb / bucketsPerMinute());
-  const level = (key: string, dir: 1 | -1) => levelOf(minutePoints(w, key), nowMinute, dir);
-
-  // Inbound call evidence, per callee: one entry per caller, reduced to the median below.
-  const inbound = new Map<string, TEvidence[]>();
-  const addInbound = (callee: string, e: TEvidence) => {
-    const l = inbound.get(callee) ?? [];
-    l.push(e);
-    inbound.set(callee, l);
+  const memo = new Map<string, TPoints>();
+  const points = (key: string) => {
+    let p = memo.get(key);
+    if (!p) {
+      p = withLongHistory(w.store, key, minutePoints(w, key), nowMinute);
+      memo.set(key, p);
+    }
+    return p;
   };
+  const level = (key: string, dir: 1 | -1) => levelOf(points(key), nowMinute, dir);
+
+  // Slow calls, per link: evidence against the callee (its way in) and the caller (its way out),
+  // reduced per service below.
+  type TCall = { caller: string; callee: string; units: number; l: TLevel; unit: string; source: string };
+  const calls: TCall[] = [];
+  const callStats = new Map<string, { rank: number; entry: TCall }>();
 
   // Latency per statistic, reduced per service below.
   const latency = new Map<string, { stat: string; l: TLevel }[]>();
   const clientLatency = new Map<string, { stat: string; l: TLevel }[]>();
   /** Requests behind one point of a series (the baseline's typical rate), if the rate is known. */
   const requestsPerPoint = (svc: string, cadence: number): number | undefined => {
-    const p = minutePoints(w, `${GENERIC_PREFIX.requests}${SEP}${svc}`);
+    const p = points(`${GENERIC_PREFIX.requests}${SEP}${svc}`);
     if (p.v.length === 0) return undefined;
     return medianOf(p.v) * 60 * cadence;
   };
+
+  /**
+   * What a request-derived signal (latency, errors) weighs for the traffic behind it: a service
+   * serving a request every few seconds affects few users whatever its latency does, and its
+   * figures are a handful of requests.
+   */
+  const trafficWeight = (n: number | undefined, cadence: number) =>
+    n === undefined ? 1 : Math.min(1, n / (60 * cadence) / MIN_RATE);
 
   for (const key of w.store.keys("g.")) {
     const parts = keyParts(key);
@@ -387,6 +445,22 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
             `CPU ${(l.cur * 100).toFixed(0)} % of its limit (usual ${(l.base * 100).toFixed(0)} %)`,
             "CPU / limit",
             `service_cpu_usage_ratio{service="${q(svc)}"}`,
+            "ratio",
+            l,
+          ),
+        );
+        break;
+      }
+      case GENERIC_PREFIX.memory: {
+        const l = level(key, 1);
+        if (!l) break;
+        serviceOf(services, svc).own.push(
+          evidence(
+            unitsOf(l, SPECS.memory),
+            "memory_leak",
+            `memory ${(l.cur * 100).toFixed(0)} % of its limit (usual ${(l.base * 100).toFixed(0)} %)`,
+            "memory / limit",
+            `service_memory_usage_ratio{service="${q(svc)}"}`,
             "ratio",
             l,
           ),
@@ -412,7 +486,7 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
         const floor = n ? Math.sqrt(Math.max(l.base * (1 - l.base), 0.01) / n) : 0;
         serviceOf(services, svc).inherited.push(
           evidence(
-            unitsOf(l, { ...SPECS.success, abs: Math.max(SPECS.success.abs, floor) }),
+            unitsOf(l, { ...SPECS.success, abs: Math.max(SPECS.success.abs, floor) }) * trafficWeight(n, l.cadence),
             "latency_regression",
             `${((1 - l.cur) * 100).toFixed(1)} % of requests fail (usual ${((1 - l.base) * 100).toFixed(1)} %)`,
             "success ratio",
@@ -429,18 +503,23 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
         if (side !== "client") break;
         const l = level(key, 1);
         if (!l) break;
-        addInbound(
-          peer,
-          evidence(
-            unitsOf(l, SPECS.call),
-            "network_delay",
-            `calls from ${svc} take ${secs(l.cur)} (${stat}; usual ${secs(l.base)})`,
-            `${stat} latency of calls from ${svc}`,
-            `service_call_latency_${stat}_seconds{service="${q(svc)}",peer="${q(peer)}",side="client"}`,
-            "s",
-            l,
-          ),
-        );
+        // One link may come with several statistics: its central one (as for latency) stands for it.
+        const link_ = `${svc}${SEP}${peer}`;
+        const prev = callStats.get(link_);
+        const rank = stat === "mean" || stat === "p50" ? 0 : (QUANTILE[stat] ?? 0.5);
+        const units = unitsOf(l, SPECS.call);
+        if (prev && (prev.rank < rank || (prev.rank === rank && prev.entry.units >= units))) break;
+        callStats.set(link_, {
+          rank,
+          entry: {
+            caller: svc,
+            callee: peer,
+            units,
+            l: { ...l, base: l.base * 1000, cur: l.cur * 1000, high: l.high * 1000, mad: l.mad * 1000 },
+            unit: `${stat} latency`,
+            source: `service_call_latency_${stat}_seconds{service="${q(svc)}",peer="${q(peer)}",side="client"}`,
+          },
+        });
         break;
       }
       case GENERIC_PREFIX.dependency:
@@ -452,20 +531,22 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
   }
 
   /**
-   * The typical request's latency drives: the lowest quantile the source gives (the mean and the
-   * median count as one). Tails move on their own all the time (a GC pause, one slow client) and are
-   * not evidence on their own. A quantile over few requests is a handful of them: its evidence counts
-   * in proportion to the requests beyond it in a point (TAIL_REQUESTS or more count fully, fewer
-   * than TAIL_MIN_REQUESTS not at all).
+   * The typical request's latency drives: the mean and the median, else the lowest quantile the
+   * source gives. Tails move on their own all the time (a GC pause, one slow client) and are not
+   * evidence on their own. A statistic over few requests is a handful of them: its evidence counts
+   * in proportion to the requests that make it, per point (TAIL_REQUESTS or more count fully, fewer
+   * than TAIL_MIN_REQUESTS not at all); a mean is made by its slowest tenth.
    */
   const typical = (svc: string, list: { stat: string; l: TLevel }[], side: "server" | "client") => {
+    const central = list.filter(({ stat }) => stat === "mean" || stat === "p50");
     const lowest = Math.min(...list.map(({ stat }) => QUANTILE[stat] ?? 0.5));
-    return list
-      .filter(({ stat }) => (QUANTILE[stat] ?? 0.5) === lowest)
+    const chosen = central.length > 0 ? central : list.filter(({ stat }) => (QUANTILE[stat] ?? 0.5) === lowest);
+    return chosen
       .map(({ stat, l }) => {
         const n = requestsPerPoint(svc, l.cadence);
-        const beyond = n === undefined ? TAIL_REQUESTS : n * (1 - lowest);
-        const weight = beyond < TAIL_MIN_REQUESTS ? 0 : Math.min(1, beyond / TAIL_REQUESTS);
+        const beyond = n === undefined ? TAIL_REQUESTS : n * (1 - (QUANTILE[stat] ?? 0.5));
+        const weight =
+          (beyond < TAIL_MIN_REQUESTS ? 0 : Math.min(1, beyond / TAIL_REQUESTS)) * trafficWeight(n, l.cadence);
         return evidence(
           unitsOf(l, SPECS.latency) * weight,
           "latency_regression",
@@ -478,6 +559,7 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
       })
       .sort((a, b) => b.units - a.units)[0];
   };
+  for (const { entry } of callStats.values()) calls.push(entry);
   for (const [svc, list] of latency) {
     const e = typical(svc, list, "server");
     if (!e) continue;
@@ -544,33 +626,75 @@ function collect(w: Window): { services: Map<string, TService>; callees: Map<str
     }
     const l = levelOf(toPoints(gap), nowMinute, 1, TRACE_LEVEL);
     if (!l) continue;
-    addInbound(
-      peer,
-      evidence(
-        unitsOf(l, SPECS.traceGap),
-        "network_delay",
-        `calls from ${caller} wait ${ms(l.cur)} outside ${peer}'s own spans (usual ${ms(l.base)})`,
-        `client − server time of calls from ${caller} (traces)`,
-        `traces{service="${q(caller)}",peer="${q(peer)}"}`,
-        "ms",
-        l,
-      ),
-    );
+    calls.push({
+      caller,
+      callee: peer,
+      units: unitsOf(l, SPECS.traceGap),
+      l,
+      unit: "time outside the callee's spans",
+      source: `traces{service="${q(caller)}",peer="${q(peer)}"}`,
+    });
   }
-  for (const [callee, list] of inbound) {
-    // The median caller (the lower of two): a callee is slow to reach when most of its callers see it so.
-    const sorted = [...list].sort((a, b) => b.units - a.units);
-    const mid = sorted[Math.floor(sorted.length / 2)] as TEvidence;
-    serviceOf(services, callee).inherited.push(mid);
+  // A slow link is the callee's problem (its network, its queue) when most of the callee's callers
+  // see it, and the caller's (its network, its CPU: a starved client is slow to send and to read)
+  // when most of the caller's calls are slow: the lower median over the service's links on that
+  // side. A service with one link on a side cannot tell the two apart: its evidence counts less.
+  const sides = new Map<string, { in: typeof calls; out: typeof calls }>();
+  const sideOf = (svc: string) => {
+    let x = sides.get(svc);
+    if (!x) {
+      x = { in: [], out: [] };
+      sides.set(svc, x);
+    }
+    return x;
+  };
+  for (const c of calls) {
+    sideOf(c.callee).in.push(c);
+    sideOf(c.caller).out.push(c);
+  }
+  for (const [svc, { in: ins, out }] of sides) {
+    for (const [list, way] of [
+      [ins, "in"],
+      [out, "out"],
+    ] as const) {
+      if (list.length === 0) continue;
+      const sorted = [...list].sort((a, b) => b.units - a.units);
+      const mid = sorted[Math.floor(sorted.length / 2)] as TCall;
+      const units = mid.units * (list.length > 1 ? 1 : way === "in" ? SINGLE_LINK_IN : SINGLE_LINK_OUT);
+      const slow = list.filter((c) => c.units >= 1).length;
+      const what =
+        way === "in"
+          ? `calls into it from ${mid.caller}${list.length > 1 ? ` (${slow} of ${list.length} callers)` : ""} take ${ms(mid.l.cur)} (${mid.unit}; usual ${ms(mid.l.base)})`
+          : `its calls to ${mid.callee}${list.length > 1 ? ` (${slow} of ${list.length} callees)` : ""} take ${ms(mid.l.cur)} (${mid.unit}; usual ${ms(mid.l.base)})`;
+      const e = evidence(
+        units,
+        "network_delay",
+        what,
+        `${mid.unit}, ${mid.caller} → ${mid.callee}`,
+        mid.source,
+        "ms",
+        mid.l,
+      );
+      // Its way in is what its callers inherit; its way out is its own.
+      if (way === "in") serviceOf(services, svc).inherited.push(e);
+      else serviceOf(services, svc).own.push(e);
+    }
   }
   return { services, callees };
 }
+
+/**
+ * What a service's only link on one side counts for (caller or callee, it cannot tell); a callee a
+ * little more, as a caller's own trouble usually shows on all of its calls.
+ */
+const SINGLE_LINK_IN = 0.5;
+const SINGLE_LINK_OUT = 0.4;
 
 /** Evidence below this many threshold units is not listed at all. */
 const LIST_UNITS = 0.25;
 /** What an inherited anomaly keeps when a callee is anomalous too, at least this share as clearly. */
 const EXPLAINED_FACTOR = 0.3;
-const CALLEE_SHARE = 0.5;
+const CALLEE_SHARE = 0.3;
 const MAX_CANDIDATES = 10;
 
 const RECOMMENDATION: Partial<Record<TFindingKind, (svc: string) => string>> = {
@@ -578,6 +702,8 @@ const RECOMMENDATION: Partial<Record<TFindingKind, (svc: string) => string>> = {
     `Look at what else runs on ${svc}'s nodes (a noisy neighbour, a batch job) and at its CPU limit; profile it if its own work grew, and scale it out meanwhile.`,
   network_delay: (svc) =>
     `Calls into ${svc} wait on the network or a queue in front of it, not on its code: check its pods' network (packet loss, a saturated interface, a sidecar), and its connection limits.`,
+  memory_leak: (svc) =>
+    `${svc}'s memory stepped up with no matching traffic: compare its latest deploy and its error logs (exceptions and retries hold memory), and take a heap profile if it keeps climbing.`,
   latency_regression: (svc) =>
     `${svc} itself got slower or started failing while its dependencies did not: look at its latest deploy and its logs and traces for the slow or failing requests.`,
 };
@@ -623,7 +749,7 @@ export function genericDetector(w: Window): TCandidate[] {
       .slice(0, 2);
     // Strength: 1 at the thresholds, then logarithmic, so that ten times the evidence is not ten
     // times the score.
-    const strength = score < 1 ? score : Math.min(5, 1 + Math.log2(score));
+    const strength = score < 1 ? score : Math.min(8, 1 + Math.log2(score));
     return {
       kind,
       target: { service: svc },
