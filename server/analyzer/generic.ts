@@ -17,20 +17,28 @@
 //   service_dependency_info{service, peer}      1 while `service` calls `peer` (a service map's edge)
 // where <stat> is mean, p50, p90, p95 or p99. Other names are not generic signals.
 //
-// Detection works on these coarse series and on the trace window (server spans per service, client
-// calls per peer), at one point per minute: the store's 5 s buckets are averaged per minute, empty
-// minutes skipped, so 60 s and 5 min sources give one point per sample. The current level is the
-// median of the last three points (one odd minute does not move it) or, for sources coarser than a
-// minute, the last point (already an average over minutes); the baseline is the median and MAD of
-// the points before it in the 30 min window.
+// (The network byte rates are routed and kept, but no detector reads them yet: they follow traffic.)
+//
+// Detection works on these series and on the trace window (server spans per service, client calls
+// per peer) at one point per minute: the store's 5 s buckets are averaged per minute, empty minutes
+// skipped, so a 60 s source gives a point per sample and a 5 min source one every five minutes
+// (kept for 6 h here, as the store's 30 min hold only six of them). A source's current level is the
+// less extreme of its last two points, which must be consecutive minutes (one slow minute, or a
+// spike every other minute, is not a level), or for coarser sources the last point (already an
+// average over minutes). The baseline is the median and MAD of the points before. A signal counts
+// in threshold units: the smallest of its robust z over a z bar, its ratio over a ratio bar, and
+// its distance past its usual highs (so a series that spikes often must spike higher); an absolute
+// change below a floor does not count at all. Latency counts the typical request (the mean or the
+// median, else the lowest quantile given), weighted down when few requests make it.
 //
 // Attribution: a fault in a service raises latency in it and in every caller, so each service's
 // evidence is split into what a caller inherits (its latency, its error ratio, the latency of the
-// calls into it) and what it cannot inherit (its own CPU, the time its requests spend outside calls,
-// per the traces). Inheritable evidence is discounted when one of the service's callees (the service
-// map, the call-latency series and the traces' peers) is anomalous itself, so the deepest anomalous
-// service ranks first and its callers stay visible below it. A callee's inbound evidence is the
-// median over its callers, so one slow caller-side link does not blame a healthy callee.
+// calls into it) and what it cannot (its own CPU and memory, the time its requests spend outside
+// their calls, per the traces, and how slow its own calls out are). Inherited evidence is discounted
+// when a callee (from the service map, the call-latency series and the traces' peers) is anomalous
+// about as clearly, or when the service's own calls slowed as much, so the deepest anomalous
+// service ranks first and its callers stay visible below it. A slow link blames the callee when
+// most of the callee's callers see it, the caller when most of the caller's calls are slow.
 import type { TLabels } from "../ingest/model";
 import { medianMad } from "./baseline";
 import type { TCandidate, TEvidenceSeries, TFindingKind, Window } from "./detectors";
@@ -124,7 +132,7 @@ export type TSignalSpec = {
 export const SPECS = {
   cpu: { dir: 1, z: 8, rel: 0.1, abs: 0.01, minDelta: 0.02, minRatio: 1.3 },
   memory: { dir: 1, z: 8, rel: 0.02, abs: 0.002, minDelta: 0.04, minRatio: 1.05 },
-  latency: { dir: 1, z: 8, rel: 0.1, abs: 0.002, minDelta: 0.02, minRatio: 2 },
+  latency: { dir: 1, z: 10, rel: 0.1, abs: 0.002, minDelta: 0.02, minRatio: 3 },
   success: { dir: -1, z: 8, rel: 0, abs: 0.003, minDelta: 0.01, minRatio: 1 },
   call: { dir: 1, z: 8, rel: 0.1, abs: 0.001, minDelta: 0.01, minRatio: 3 },
   /** Trace-derived durations, in ms. */
@@ -206,8 +214,8 @@ export function withLongHistory(store: SignalStore, key: string, p: TPoints, now
   let h = perStore?.get(key);
   let minGap = Number.POSITIVE_INFINITY;
   for (let i = 1; i < p.m.length; i++) minGap = Math.min(minGap, (p.m[i] as number) - (p.m[i - 1] as number));
-  const coarse = minGap >= 2 || p.m.length === 1;
-  if (!coarse && !h) return p;
+  // Two points are needed to tell a coarse source; a fine one keeps the store's 30 min.
+  if (!h && !(minGap >= 2)) return p;
   if (!h) {
     if (!perStore) {
       perStore = new Map();
