@@ -83,7 +83,7 @@ export class Window {
   }
 
   value(key: string, b: number): number | undefined {
-    return this.store.range(key, b, b)[0];
+    return this.store.at(key, b);
   }
 
   /** Δsum/Δcount per bucket (a mean duration), undefined without calls. */

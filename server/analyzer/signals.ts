@@ -166,6 +166,11 @@ export class SignalStore {
     return out;
   }
 
+  /** One bucket's value, undefined where nothing arrived (the detectors' per-bucket read). */
+  at(key: string, bucket: number): number | undefined {
+    return this.rings.get(key)?.ring.get(bucket);
+  }
+
   /** Per-bucket values from `fromBucket` to `toBucket` inclusive; undefined where nothing arrived. */
   range(key: string, fromBucket: number, toBucket: number): (number | undefined)[] {
     const e = this.rings.get(key);

@@ -14,7 +14,7 @@ import { Prisma, type PrismaClient } from "@prisma/client";
 import { RollupCache } from "../cache/rollup-cache";
 import { mergeAgg, sortDedupe, type TAgg } from "../pipeline/compactor";
 import { decodeBlock, decodeChunk } from "../store/codec";
-import { emptyBuckets, foldSamples } from "./promql/rollup";
+import { allocBuckets, emptyBuckets, foldSamples } from "./promql/rollup";
 import type { TBuckets, TRollupRequest } from "./promql/source";
 
 export type TRollupRead = { buckets: TBuckets; ts: number[]; values: number[] };
@@ -286,20 +286,7 @@ export function unpack(buf: Buffer, n: number, full: boolean): TBuckets {
   const size = full ? ROW_BYTES_FULL : ROW_BYTES;
   if (buf.length !== n * size) throw new Error(`rollup rows: expected ${n * size} bytes, got ${buf.length}`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const col = () => new Float64Array(n);
-  const b: TBuckets = {
-    length: n,
-    bucket: col(),
-    firstTs: col(),
-    lastTs: col(),
-    count: col(),
-    first: col(),
-    last: col(),
-    increase: col(),
-    sum: full ? col() : new Float64Array(0),
-    min: full ? col() : new Float64Array(0),
-    max: full ? col() : new Float64Array(0),
-  };
+  const b = allocBuckets(n, full);
   const i64 = (o: number) => dv.getInt32(o) * 4294967296 + dv.getUint32(o + 4);
   let sorted = true;
   for (let i = 0, o = 0; i < n; i++, o += size) {
@@ -355,20 +342,7 @@ function aggAt(b: TBuckets, i: number, full: boolean): TAgg {
 export function mergeBuckets(held: TBuckets, add: Map<number, TAgg>, full: boolean): TBuckets {
   const keys = [...add.keys()].sort((a, b) => a - b);
   const n = held.length + keys.filter((k) => !hasBucket(held, k)).length;
-  const col = () => new Float64Array(n);
-  const out: TBuckets = {
-    length: n,
-    bucket: col(),
-    firstTs: col(),
-    lastTs: col(),
-    count: col(),
-    first: col(),
-    last: col(),
-    increase: col(),
-    sum: full ? col() : new Float64Array(0),
-    min: full ? col() : new Float64Array(0),
-    max: full ? col() : new Float64Array(0),
-  };
+  const out = allocBuckets(n, full);
   const put = (j: number, bucket: number, a: TAgg) => {
     out.bucket[j] = bucket;
     out.firstTs[j] = a.firstTs;

@@ -34,12 +34,11 @@ export function emptyBuckets(): TBuckets {
   };
 }
 
-/** Columnar buckets from (bucket, aggregates) pairs, sorted by bucket. */
-export function toBuckets(entries: Map<number, TAgg>, withSumMinMax: boolean): TBuckets {
-  const keys = [...entries.keys()].sort((a, b) => a - b);
-  const n = keys.length;
+/** `n` zeroed buckets; sum/min/max only when `withSumMinMax` (rate-style reads skip them). */
+export function allocBuckets(n: number, withSumMinMax: boolean): TBuckets {
   const col = () => new Float64Array(n);
-  const b: TBuckets = {
+  const none = new Float64Array(0);
+  return {
     length: n,
     bucket: col(),
     firstTs: col(),
@@ -48,10 +47,17 @@ export function toBuckets(entries: Map<number, TAgg>, withSumMinMax: boolean): T
     first: col(),
     last: col(),
     increase: col(),
-    sum: withSumMinMax ? col() : new Float64Array(0),
-    min: withSumMinMax ? col() : new Float64Array(0),
-    max: withSumMinMax ? col() : new Float64Array(0),
+    sum: withSumMinMax ? col() : none,
+    min: withSumMinMax ? col() : none,
+    max: withSumMinMax ? col() : none,
   };
+}
+
+/** Columnar buckets from (bucket, aggregates) pairs, sorted by bucket. */
+export function toBuckets(entries: Map<number, TAgg>, withSumMinMax: boolean): TBuckets {
+  const keys = [...entries.keys()].sort((a, b) => a - b);
+  const n = keys.length;
+  const b = allocBuckets(n, withSumMinMax);
   for (let i = 0; i < n; i++) {
     const k = keys[i] as number;
     const a = entries.get(k) as TAgg;
