@@ -78,6 +78,8 @@ export class AlertEvaluator {
   private timer: NodeJS.Timeout | undefined;
   private pumpRun: Promise<void> | undefined;
   private stopped = false;
+  /** Held while the windows are being seeded: an evaluation then would see an empty window and resolve. */
+  private held = false;
   private readonly startedAt: number;
   private readonly minInterval: number;
   private readonly idleEvery: number;
@@ -186,7 +188,7 @@ export class AlertEvaluator {
 
   /** The 1 s tick: clocks, absence rules, and the rules due for a run without new data. */
   async tick(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.held) return;
     const cpu0 = process.cpuUsage();
     const now = this.now();
     if (now - this.lastTrim >= 10_000) {
@@ -248,6 +250,17 @@ export class AlertEvaluator {
     return this.interest({ ...labels, __name__: name })?.spanMs;
   }
 
+  /** Until `release`, commits only fill the windows: no rule runs, no tick moves a clock. */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Runs what was held back: every rule whose series committed meanwhile. */
+  async release(): Promise<void> {
+    this.held = false;
+    await this.flush();
+  }
+
   /** Runs every dirty rule now (tests and the benchmark). */
   async flush(): Promise<void> {
     await this.pumpRun;
@@ -291,7 +304,7 @@ export class AlertEvaluator {
   }
 
   private schedule(): void {
-    if (this.stopped || this.pumpRun || this.timer || this.dirty.size === 0) return;
+    if (this.stopped || this.held || this.pumpRun || this.timer || this.dirty.size === 0) return;
     const now = this.now();
     let wait = Number.POSITIVE_INFINITY;
     for (const id of this.dirty) {
@@ -308,7 +321,7 @@ export class AlertEvaluator {
 
   /** Runs the dirty rules that are due; one run at a time (a second call joins the running one). */
   private pump(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || this.held) return Promise.resolve();
     this.pumpRun ??= this.pumpLoop().finally(() => {
       this.pumpRun = undefined;
       this.schedule();

@@ -95,6 +95,8 @@ type TRunning = {
   tick: NodeJS.Timeout;
   /** Instances handed to the notifier as firing: only those are told when they resolve. */
   notified: Set<string>;
+  /** Instances restored and windows seeded: until then lists come from the store, not the evaluator. */
+  ready: boolean;
 };
 
 export class AlertService {
@@ -137,7 +139,7 @@ export class AlertService {
   }
 
   get evaluating(): boolean {
-    return this.running !== undefined;
+    return this.running?.ready === true;
   }
 
   /** The evaluator's own figures, for the benchmark and /metrics. */
@@ -235,6 +237,7 @@ export class AlertService {
       onChanges: (changes) => this.onChanges(changes),
       log: this.deps.log,
     });
+    evaluator.hold();
     // Subscribed before the windows are seeded, so nothing committed meanwhile is missed (the seed merges).
     const onCommit = (e: TCommitEvent) => {
       const cpu0 = process.cpuUsage();
@@ -252,12 +255,14 @@ export class AlertService {
       void evaluator.tick().then(() => this.syncNotifications());
     }, 1000);
     tick.unref();
-    this.running = { evaluator, windows, jobs, notifier, onCommit, tick, notified: new Set() };
+    const run: TRunning = { evaluator, windows, jobs, notifier, onCommit, tick, notified: new Set(), ready: false };
+    this.running = run;
 
     const now = Date.now();
     for (const j of await q.recentJobs(prisma, now - KNOWN_JOB_MS)) jobs.seed(j.job, j.lastMs);
-    const { seed } = evaluator.setRules(this.rows.map((r) => r.rule));
+    // Loaded before the rules are set, so no commit can open a fresh instance between the two.
     const restored = await q.loadInstances(prisma);
+    const { seed } = evaluator.setRules(this.rows.map((r) => r.rule));
     evaluator.restore(restored);
     const live = new Set(evaluator.list().map((l) => l.instance.key));
     const orphans = restored.filter((i) => !live.has(i.key)).map((i) => i.key);
@@ -270,7 +275,9 @@ export class AlertService {
       { rules: evaluator.ruleCount, restored: restored.length - orphans.length, series: windows.seriesCount },
       "alert evaluator started",
     );
+    await evaluator.release();
     await evaluator.tick();
+    run.ready = true;
   }
 
   private async stopEvaluator(): Promise<void> {
@@ -468,7 +475,7 @@ export class AlertService {
   // Rules
 
   private async instancesNow(): Promise<{ rule: TStoredAlertRule; instance: TAlertInstance }[]> {
-    if (this.running) return this.running.evaluator.list();
+    if (this.running?.ready) return this.running.evaluator.list();
     const byId = new Map(this.rows.map((r) => [r.id, r.rule]));
     const out: { rule: TStoredAlertRule; instance: TAlertInstance }[] = [];
     for (const inst of await q.loadInstances(this.deps.prisma)) {

@@ -44,18 +44,22 @@ export async function readSamples(
     s.ts.push(t);
     s.values.push(v);
   };
-  const chunks = await prisma.$queryRaw<{ series_id: number; count: number; data: Uint8Array }[]>`
-    SELECT series_id, count, data FROM sample_chunk
-    WHERE series_id = ANY(${seriesIds}::int[]) AND end_ts >= ${BigInt(Math.floor(startMs))} AND start_ts <= ${BigInt(Math.ceil(endMs))}`;
-  for (const c of chunks) {
-    const d = decodeChunk(c.data, c.count);
-    for (let i = 0; i < c.count; i++) push(c.series_id, d.ts[i] as number, d.values[i] as number);
-  }
-  const blocks = await prisma.$queryRaw<{ count: number; data: Uint8Array }[]>`
-    SELECT count, data FROM ingest_block WHERE max_ts >= ${BigInt(Math.floor(startMs))} AND min_ts <= ${BigInt(Math.ceil(endMs))}`;
-  for (const b of blocks) {
-    const d = decodeBlock(b.data, b.count);
-    for (let i = 0; i < b.count; i++) {
+  // One statement, so one snapshot: a compaction committing between two reads would move a block's
+  // samples into a chunk after the chunks were read and out of the blocks before they were.
+  const rows = await prisma.$queryRaw<{ kind: number; series_id: number; count: number; data: Uint8Array }[]>`
+    SELECT 0 AS kind, series_id, count, data FROM sample_chunk
+    WHERE series_id = ANY(${seriesIds}::int[]) AND end_ts >= ${BigInt(Math.floor(startMs))} AND start_ts <= ${BigInt(Math.ceil(endMs))}
+    UNION ALL
+    SELECT 1, 0, count, data FROM ingest_block
+    WHERE max_ts >= ${BigInt(Math.floor(startMs))} AND min_ts <= ${BigInt(Math.ceil(endMs))}`;
+  for (const r of rows) {
+    if (r.kind === 0) {
+      const d = decodeChunk(r.data, r.count);
+      for (let i = 0; i < r.count; i++) push(r.series_id, d.ts[i] as number, d.values[i] as number);
+      continue;
+    }
+    const d = decodeBlock(r.data, r.count);
+    for (let i = 0; i < r.count; i++) {
       const id = d.seriesIds[i] as number;
       if (wanted.has(id)) push(id, d.ts[i] as number, d.values[i] as number);
     }
