@@ -2,10 +2,11 @@
 
 // Pieces the drill-down pages share (Traces, Services, Queries, Caches): time ranges kept in the URL,
 // links that carry them, number formats, a small sparkline, a copy box and a per-page error boundary.
+
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Component, type ReactNode, useCallback, useEffect, useState } from "react";
-import { Line, LineChart, ResponsiveContainer, YAxis } from "recharts";
+import { sparkPath } from "../charts/spark-path";
 import {
   formatTime,
   RANGE_PRESETS,
@@ -87,7 +88,7 @@ export function TraceLink({ traceId, spanId, children }: { traceId: string; span
 
 // ---------------------------------------------------------------- widgets
 
-/** A tiny line without axes, for table cells. Keeps its size while data is empty. */
+/** A tiny line without axes, for table cells: plain SVG, so a table of a hundred rows renders at once. */
 export function Sparkline({
   data,
   dataKey,
@@ -99,25 +100,27 @@ export function Sparkline({
   label: string;
   color?: string;
 }) {
+  const d = sparkPath(
+    data.map((p) => p[dataKey]),
+    SPARK_W,
+    SPARK_H,
+  );
   return (
-    <div className="dd-spark" role="img" aria-label={label}>
-      <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={data} margin={{ top: 2, right: 2, bottom: 2, left: 2 }}>
-          <YAxis hide domain={[0, "auto"]} />
-          <Line
-            type="monotone"
-            dataKey={dataKey}
-            stroke={color}
-            strokeWidth={1.5}
-            dot={false}
-            isAnimationActive={false}
-            connectNulls
-          />
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
+    <svg
+      className="dd-spark"
+      role="img"
+      aria-label={label}
+      viewBox={`0 0 ${SPARK_W} ${SPARK_H}`}
+      preserveAspectRatio="none"
+    >
+      {d && <path d={d} fill="none" stroke={color} strokeWidth={1.5} vectorEffect="non-scaling-stroke" />}
+    </svg>
   );
 }
+
+// The cell's size in app/globals.css (.dd-spark): the path is drawn in it, so nothing is measured.
+const SPARK_W = 120;
+const SPARK_H = 28;
 
 export function CopyBox({ text, label }: { text: string; label: string }) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
