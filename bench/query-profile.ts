@@ -4,6 +4,7 @@
 import { RollupCache } from "../server/cache/rollup-cache";
 import { decodeRemoteWrite } from "../server/ingest/parse/remote-write";
 import { compactOnce } from "../server/pipeline/compactor";
+import { sealRollups } from "../server/pipeline/segments";
 import { formatQueryResult } from "../server/query/prom-api";
 import { rangeQuery } from "../server/query/promql/eval";
 import { storeSource } from "../server/query/promql/store-source";
@@ -62,6 +63,9 @@ try {
     }
     await time("compaction", async () => {
       while ((await compactOnce(p, { minAgeMs: -60_000, maxSamplesPerRun: 500_000 })).blocks > 0);
+    });
+    await time("sealing", async () => {
+      while ((await sealRollups(p, Date.now(), { maxSegmentsPerRun: 1000 })).behind);
     });
     await p.$executeRawUnsafe("VACUUM ANALYZE");
   }

@@ -227,6 +227,7 @@ export async function startHotpath(config: TConfig): Promise<THotpath> {
     bufferedSamples: () => writer.bufferedSamples,
     activeSeries: () => registry.activeSeries,
     compactedSamples: () => jobs.stats.compactedSamples,
+    rollupSealedTo: () => jobs.stats.sealedTo1m / 1000,
     storeAvailable: () => writer.storeAvailable,
   });
 

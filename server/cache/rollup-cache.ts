@@ -10,6 +10,7 @@
 // that overlaps an invalidation which happened while it ran does not store what it read.
 import { LRUCache } from "lru-cache";
 import client from "prom-client";
+import { SEGMENT_MS } from "../pipeline/segments";
 import type { TBuckets } from "../query/promql/source";
 import type { TInvalidation } from "./query-cache";
 
@@ -25,7 +26,6 @@ type TEntry = { buckets: TBuckets; full: boolean; bytes: number };
 /** One invalidation as the cache remembers it, to refuse stale writes of reads that overlapped it. */
 type TLogged = { seq: number; ids: ArrayLike<number>; set?: Set<number>; minTs: number; maxTs: number };
 
-const SEGMENT_MS: Record<number, number> = { 60000: 3_600_000, 3600000: 86_400_000 };
 const LOG_MAX = 1000;
 
 export class RollupCache {

@@ -26,6 +26,7 @@ export type TPipelineFigures = {
   bufferedSamples(): number;
   activeSeries(): number;
   compactedSamples(): number;
+  rollupSealedTo(): number;
   storeAvailable(): boolean;
 };
 
@@ -53,6 +54,11 @@ export function registerPipelineMetrics(registry: client.Registry, f: TPipelineF
     "hotpath_compacted_samples",
     "Samples moved from ingest blocks into chunks and rollups since start.",
     f.compactedSamples,
+  );
+  gauge(
+    "hotpath_rollup_sealed_to_seconds",
+    "1-minute rollups before this time are packed into segments (0: not sealed yet, or not the leader).",
+    f.rollupSealedTo,
   );
   gauge("hotpath_store_available", "1 while the store accepts writes.", () => (f.storeAvailable() ? 1 : 0));
 }

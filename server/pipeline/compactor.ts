@@ -3,6 +3,7 @@
 // plus the blocks not compacted yet, so nothing is invisible meanwhile. Retention runs here too.
 import type { PrismaClient } from "@prisma/client";
 import { decodeBlock, encodeChunk } from "../store/codec";
+import { pruneSegments, repackTouched } from "./segments";
 
 export type TCompactorOptions = {
   /** Blocks younger than this stay as they are (they are still cheap to scan). */
@@ -114,6 +115,9 @@ export async function compactOnce(prisma: PrismaClient, opts: TCompactorOptions)
       );
       await upsertRollups(tx as unknown as PrismaClient, "rollup_1m", r1m);
       await upsertRollups(tx as unknown as PrismaClient, "rollup_1h", r1h);
+      // Old timestamps land in sealed segments: those are packed again with the rows just written.
+      await repackTouched(tx as unknown as PrismaClient, 60_000, r1m.ids, r1m.buckets);
+      await repackTouched(tx as unknown as PrismaClient, 3_600_000, r1h.ids, r1h.buckets);
       await tx.$executeRaw`DELETE FROM ingest_block WHERE id = ANY(${picked}::int8[])`;
       await tx.$executeRaw`UPDATE series SET last_seen = now() WHERE id = ANY(${chunk.ids}::int[])`;
     },
@@ -275,6 +279,8 @@ export async function applyRetention(
     await prisma.$executeRaw`DELETE FROM rollup_1m WHERE bucket < ${BigInt(now - retention.rollup1mMs)}`;
   const rollups1h =
     await prisma.$executeRaw`DELETE FROM rollup_1h WHERE bucket < ${BigInt(now - retention.rollup1hMs)}`;
+  await pruneSegments(prisma, 60_000, now - retention.rollup1mMs);
+  await pruneSegments(prisma, 3_600_000, now - retention.rollup1hMs);
   const spans =
     await prisma.$executeRaw`DELETE FROM span WHERE start_ns < ${BigInt(now - retention.rawMs) * 1_000_000n}`;
   return { chunks, rollups1m, rollups1h, spans };

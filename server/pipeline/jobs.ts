@@ -1,9 +1,10 @@
-// Background jobs that must run on one node at a time: compaction and retention. On PostgreSQL the
+// Background jobs that must run on one node at a time: compaction, sealing rollup segments and retention. On PostgreSQL the
 // node holding a session advisory lock runs them (any node takes ingest); PGlite is single-node.
 import type { PrismaClient } from "@prisma/client";
 import pg from "pg";
 import type { TConfig } from "../config/env";
 import { applyRetention, compactOnce } from "./compactor";
+import { sealRollups } from "./segments";
 
 const LEADER_LOCK_KEY = 7_307_001;
 
@@ -20,9 +21,11 @@ export class BackgroundJobs {
   private leader = false;
   private running: Promise<void> | undefined;
   private lastRetention = 0;
+  private lastSeal = 0;
+  private sealBehind = false;
   private stopped = false;
   private leaderCheck: Promise<boolean> | undefined;
-  readonly stats = { compactions: 0, compactedSamples: 0, lastError: "" };
+  readonly stats = { compactions: 0, compactedSamples: 0, sealedTo1m: 0, lastError: "" };
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -66,6 +69,14 @@ export class BackgroundJobs {
         if (r.blocks === 0) break;
         this.stats.compactions++;
         this.stats.compactedSamples += r.samples;
+      }
+      // A segment seals minutes after its hour ends: a round a minute keeps up, and a store sealed for
+      // the first time catches up a few segments per round.
+      if (this.sealBehind || Date.now() - this.lastSeal >= 60_000) {
+        this.lastSeal = Date.now();
+        const sealed = await sealRollups(this.prisma, this.lastSeal);
+        this.sealBehind = sealed.behind;
+        this.stats.sealedTo1m = sealed.sealedTo[60_000] ?? this.stats.sealedTo1m;
       }
       if (Date.now() - this.lastRetention >= this.opts.retentionEveryMs) {
         this.lastRetention = Date.now();

@@ -8,6 +8,7 @@ import type { PrismaClient } from "@prisma/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RollupCache } from "../cache/rollup-cache";
 import { compactOnce } from "../pipeline/compactor";
+import { sealRollups } from "../pipeline/segments";
 import { openStore, type TStore } from "../store";
 import { encodeBlock } from "../store/codec";
 import { STORES, storeEnv } from "../test/harness";
@@ -243,5 +244,73 @@ for (const store of STORES) {
       while ((await compactOnce(prisma, { minAgeMs: -60_000, maxSamplesPerRun: 50_000 })).blocks > 0);
       await checkStage("through the cache, the late sample compacted", last, src);
     }, 180_000);
+
+    it("reads sealed segments as the rows they pack, half sealed and whole, and packs a late sample again", async () => {
+      const seriesIds = [...ids.values()];
+      const last = Math.max(...truth.flatMap((s) => s.ts.slice(-1)));
+      const reqs = [
+        { widthMs: MIN, fromMs: T0 + 17_250, toMs: last, rawFromMs: last - 10 * MIN, withSumMinMax: true },
+        { widthMs: MIN, fromMs: T0 + HOUR, toMs: last, rawFromMs: undefined, withSumMinMax: false },
+        { widthMs: HOUR, fromMs: T0, toMs: last, rawFromMs: undefined, withSumMinMax: true },
+      ];
+      const fromRows = await Promise.all(reqs.map((r) => readRollups(prisma, seriesIds, r)));
+      const sealedTo = async () =>
+        Object.fromEntries((await prisma.rollupSeal.findMany()).map((r) => [r.width, Number(r.sealedTo)])) as Record<
+          number,
+          number
+        >;
+
+      // Half: the 1 m buckets of the first twelve hours (a read then spans segments and rows).
+      const half = await sealRollups(prisma, T0 + 12 * HOUR + 5 * MIN, { maxSegmentsPerRun: 100 });
+      expect(half.segments).toBeGreaterThanOrEqual(all.length * 12);
+      expect((await sealedTo())[MIN]).toBe(T0 + 12 * HOUR);
+      for (const [i, r] of reqs.entries()) expect(await readRollups(prisma, seriesIds, r)).toEqual(fromRows[i]);
+      await checkStage("half sealed", last);
+
+      // Whole: every segment up to now, a few per run as a store sealed for the first time would be.
+      let runs = 0;
+      for (;;) {
+        runs++;
+        if (!(await sealRollups(prisma, Date.now(), { maxSegmentsPerRun: 6 })).behind) break;
+      }
+      expect(runs).toBeGreaterThan(1);
+      expect((await sealedTo())[MIN]).toBeGreaterThan(T0 + DAY);
+      expect((await sealedTo())[HOUR]).toBeGreaterThan(T0 + DAY);
+      for (const [i, r] of reqs.entries()) {
+        expect(await readRollups(prisma, seriesIds, r)).toEqual(fromRows[i]);
+        expect(await readRollups(prisma, seriesIds, r, { concurrency: 2 })).toEqual(fromRows[i]);
+      }
+      await checkStage("sealed", last);
+
+      // A late sample in a sealed hour: compacting it packs that segment again, in the same transaction.
+      const series = all.find((x) => x.labels.__name__ === "temp") as TSeriesSamples;
+      const id = ids.get(JSON.stringify(series.labels)) as number;
+      const at = series.ts.findIndex(
+        (x, i) => x >= T0 + 15 * HOUR && Math.floor(x / MIN) !== Math.floor((series.ts[i + 1] as number) / MIN),
+      );
+      const t = (series.ts[at] as number) + 1;
+      const segment = () =>
+        prisma.rollupSegment.findUnique({
+          where: { width_seriesId_start: { width: MIN, seriesId: id, start: BigInt(Math.floor(t / HOUR) * HOUR) } },
+        });
+      const before = await segment();
+      await db.appendBlock({
+        minTs: t,
+        maxTs: t,
+        count: 1,
+        data: encodeBlock({
+          seriesIds: Int32Array.from([id]),
+          ts: Float64Array.from([t]),
+          values: Float64Array.from([1e6]),
+        }),
+      });
+      while ((await compactOnce(prisma, { minAgeMs: -60_000, maxSamplesPerRun: 50_000 })).blocks > 0);
+      expect((await segment())?.data).not.toBe(before?.data);
+      const k = series.ts.findIndex((x) => x > t);
+      series.ts = [...series.ts.slice(0, k), t, ...series.ts.slice(k)];
+      series.values = [...series.values.slice(0, k), 1e6, ...series.values.slice(k)];
+      truth = upTo(T0 + DAY);
+      await checkStage("sealed, a late sample packed again", last);
+    }, 240_000);
   });
 }

@@ -13,13 +13,12 @@
 import { Prisma, type PrismaClient } from "@prisma/client";
 import { RollupCache } from "../cache/rollup-cache";
 import { mergeAgg, sortDedupe, type TAgg } from "../pipeline/compactor";
+import { ROLLUP_TABLES, SEGMENT_MS } from "../pipeline/segments";
 import { decodeBlock, decodeChunk } from "../store/codec";
 import { allocBuckets, emptyBuckets, foldSamples } from "./promql/rollup";
 import type { TBuckets, TRollupRequest } from "./promql/source";
 
 export type TRollupRead = { buckets: TBuckets; ts: number[]; values: number[] };
-
-const TABLE: Record<number, string> = { 60000: "rollup_1m", 3600000: "rollup_1h" };
 
 // bucket, first_ts, last_ts (int8), count (int4), first, last, increase (float8) [, sum, min, max].
 const ROW_BYTES = 3 * 8 + 4 + 3 * 8;
@@ -139,7 +138,7 @@ async function readOnce(
   req: TRollupRequest,
 ): Promise<TOnce> {
   const series: TOnce["series"] = new Map();
-  const table = TABLE[req.widthMs];
+  const table = ROLLUP_TABLES[req.widthMs];
   if (!table) throw new Error(`no rollup table for buckets of ${req.widthMs} ms`);
   const w = req.widthMs;
   const from = Math.floor(req.fromMs / w) * w;
@@ -156,20 +155,33 @@ async function readOnce(
     req.rawFromMs === undefined
       ? Prisma.empty
       : Prisma.sql`UNION ALL
-        SELECT 1, series_id, 0::int8, count, encode(data, 'base64') FROM sample_chunk
+        SELECT 1, series_id, 0::int8, count, encode(data, 'base64'), '' FROM sample_chunk
         WHERE series_id = ANY(${seriesIds}::int[]) AND end_ts >= ${BigInt(Math.floor(req.rawFromMs))} AND start_ts <= ${to}`;
-  const rows = await prisma.$queryRaw<{ kind: number; id: number; seq: bigint; n: number; data: string }[]>`
-    SELECT 0 AS kind, q.id, 0::int8 AS seq, x.n, x.data
+  const span = BigInt(SEGMENT_MS[w] as number);
+  // Below the width's seal, buckets come packed per segment (rollup_segment, server/pipeline/
+  // segments.ts); from there on the database packs the rows. Both under the one snapshot.
+  const rows = await prisma.$queryRaw<
+    { kind: number; id: number; seq: bigint; n: number; data: string; extra: string }[]
+  >`
+    WITH seal AS (SELECT COALESCE(max(sealed_to), 0) AS t FROM rollup_seal WHERE width = ${w})
+    SELECT 0 AS kind, q.id, 0::int8 AS seq, x.n, x.data, ''::text AS extra
     FROM unnest(${seriesIds}::int[], ${starts.map((x) => BigInt(x))}::int8[]) AS q(id, st)
+    CROSS JOIN seal
     -- LATERAL: one index range scan per series (a join let the planner pick a scan of the whole table).
     CROSS JOIN LATERAL (
       SELECT count(*)::int AS n, encode(string_agg(${packed}, ''::bytea), 'base64') AS data
-      FROM ${Prisma.raw(table)} r WHERE r.series_id = q.id AND r.bucket >= q.st AND r.bucket <= ${to}
+      FROM ${Prisma.raw(table)} r WHERE r.series_id = q.id AND r.bucket >= GREATEST(q.st, seal.t) AND r.bucket <= ${to}
     ) x
     WHERE x.n > 0
+    UNION ALL
+    SELECT 3, g.series_id, g.start, g.count, g.data, ${req.withSumMinMax ? Prisma.sql`g.extra` : Prisma.sql`''`}
+    FROM unnest(${seriesIds}::int[], ${starts.map((x) => BigInt(x))}::int8[]) AS q(id, st)
+    CROSS JOIN seal
+    JOIN rollup_segment g ON g.width = ${w} AND g.series_id = q.id AND g.start > q.st - ${span}
+      AND g.start < seal.t AND g.start <= ${to}
     ${chunks}
     UNION ALL
-    SELECT 2, 0, id, count, encode(data, 'base64') FROM ingest_block
+    SELECT 2, 0, id, count, encode(data, 'base64'), '' FROM ingest_block
     WHERE max_ts >= ${BigInt(blockFrom)} AND min_ts < ${BigInt(foldEnd)}`;
 
   const entry = (id: number) => {
@@ -187,9 +199,16 @@ async function readOnce(
   const rawTo = req.toMs;
   const wanted = new Set(seriesIds);
   const blocks: { seq: bigint; n: number; data: Buffer }[] = [];
+  const sealed = new Map<number, { start: number; buckets: TBuckets }[]>();
   for (const r of rows) {
     if (r.kind === 0) {
       entry(r.id).stored = unpack(Buffer.from(r.data, "base64"), r.n, req.withSumMinMax);
+    } else if (r.kind === 3) {
+      const list = sealed.get(r.id) ?? [];
+      const start = Number(r.seq);
+      const extra = req.withSumMinMax ? Buffer.from(r.extra, "base64") : undefined;
+      list.push({ start, buckets: unpackSegment(Buffer.from(r.data, "base64"), extra, r.n, start, w) });
+      sealed.set(r.id, list);
     } else if (r.kind === 1) {
       const d = decodeChunk(Buffer.from(r.data, "base64"), r.n);
       const dst = entry(r.id);
@@ -231,6 +250,13 @@ async function readOnce(
       p.ts.push(t);
       p.values.push(v);
     }
+  }
+  for (const [id, list] of sealed) {
+    const e = entry(id);
+    list.sort((a, b) => a.start - b.start);
+    const parts = list.map((x) => x.buckets);
+    if (e.stored.length > 0) parts.push(e.stored);
+    e.stored = concatBuckets(parts, e.storedFrom, req.toMs);
   }
   for (const [id, p] of pending) {
     const sorted = sortDedupe(p.ts, p.values);
@@ -305,6 +331,46 @@ export function unpack(buf: Buffer, n: number, full: boolean): TBuckets {
     if (i > 0 && (b.bucket[i] as number) < (b.bucket[i - 1] as number)) sorted = false;
   }
   return sorted ? b : sortBuckets(b);
+}
+
+// A segment row: bucket index (int2), first_ts and last_ts offsets (int4), count (int4), first, last,
+// increase (float8); its extra: sum, min, max (float8). server/pipeline/segments.ts writes them.
+const SEGMENT_ROW_BYTES = 2 + 3 * 4 + 3 * 8;
+const SEGMENT_EXTRA_BYTES = 3 * 8;
+
+/** Decodes a sealed segment's `n` rows (in bucket order), with sum, min and max when `extra` is given. */
+export function unpackSegment(
+  data: Buffer,
+  extra: Buffer | undefined,
+  n: number,
+  start: number,
+  widthMs: number,
+): TBuckets {
+  if (data.length !== n * SEGMENT_ROW_BYTES)
+    throw new Error(`rollup segment at ${start}: expected ${n * SEGMENT_ROW_BYTES} bytes, got ${data.length}`);
+  if (extra && extra.length !== n * SEGMENT_EXTRA_BYTES)
+    throw new Error(`rollup segment at ${start}: expected ${n * SEGMENT_EXTRA_BYTES} extra bytes, got ${extra.length}`);
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const b = allocBuckets(n, extra !== undefined);
+  for (let i = 0, o = 0; i < n; i++, o += SEGMENT_ROW_BYTES) {
+    const bucket = start + dv.getInt16(o) * widthMs;
+    b.bucket[i] = bucket;
+    b.firstTs[i] = bucket + dv.getInt32(o + 2);
+    b.lastTs[i] = bucket + dv.getInt32(o + 6);
+    b.count[i] = dv.getInt32(o + 10);
+    b.first[i] = dv.getFloat64(o + 14);
+    b.last[i] = dv.getFloat64(o + 22);
+    b.increase[i] = dv.getFloat64(o + 30);
+  }
+  if (extra) {
+    const ev = new DataView(extra.buffer, extra.byteOffset, extra.byteLength);
+    for (let i = 0, o = 0; i < n; i++, o += SEGMENT_EXTRA_BYTES) {
+      b.sum[i] = ev.getFloat64(o);
+      b.min[i] = ev.getFloat64(o + 8);
+      b.max[i] = ev.getFloat64(o + 16);
+    }
+  }
+  return b;
 }
 
 const COLUMNS = ["bucket", "firstTs", "lastTs", "count", "first", "last", "increase", "sum", "min", "max"] as const;
