@@ -199,15 +199,13 @@ async function readOnce(
   const rawTo = req.toMs;
   const wanted = new Set(seriesIds);
   const blocks: { seq: bigint; n: number; data: Buffer }[] = [];
-  const sealed = new Map<number, { start: number; buckets: TBuckets }[]>();
+  const sealed = new Map<number, TSegmentRow[]>();
   for (const r of rows) {
     if (r.kind === 0) {
       entry(r.id).stored = unpack(Buffer.from(r.data, "base64"), r.n, req.withSumMinMax);
     } else if (r.kind === 3) {
       const list = sealed.get(r.id) ?? [];
-      const start = Number(r.seq);
-      const extra = req.withSumMinMax ? Buffer.from(r.extra, "base64") : undefined;
-      list.push({ start, buckets: unpackSegment(Buffer.from(r.data, "base64"), extra, r.n, start, w) });
+      list.push({ start: Number(r.seq), n: r.n, data: r.data, extra: req.withSumMinMax ? r.extra : undefined });
       sealed.set(r.id, list);
     } else if (r.kind === 1) {
       const d = decodeChunk(Buffer.from(r.data, "base64"), r.n);
@@ -253,10 +251,7 @@ async function readOnce(
   }
   for (const [id, list] of sealed) {
     const e = entry(id);
-    list.sort((a, b) => a.start - b.start);
-    const parts = list.map((x) => x.buckets);
-    if (e.stored.length > 0) parts.push(e.stored);
-    e.stored = concatBuckets(parts, e.storedFrom, req.toMs);
+    e.stored = assembleSealed(list, e.stored, w, e.storedFrom, req.toMs, req.withSumMinMax);
   }
   for (const [id, p] of pending) {
     const sorted = sortDedupe(p.ts, p.values);
@@ -338,39 +333,63 @@ export function unpack(buf: Buffer, n: number, full: boolean): TBuckets {
 const SEGMENT_ROW_BYTES = 2 + 3 * 4 + 3 * 8;
 const SEGMENT_EXTRA_BYTES = 3 * 8;
 
-/** Decodes a sealed segment's `n` rows (in bucket order), with sum, min and max when `extra` is given. */
-export function unpackSegment(
-  data: Buffer,
-  extra: Buffer | undefined,
-  n: number,
-  start: number,
+type TSegmentRow = { start: number; n: number; data: string; extra: string | undefined };
+
+/**
+ * One series' buckets: its sealed segments decoded in order straight into one allocation, then the
+ * rows after the seal, limited to [fromMs, toMs]. (Decoding each segment on its own and concatenating
+ * them cost more than the database's part of the read.)
+ */
+function assembleSealed(
+  segments: TSegmentRow[],
+  after: TBuckets,
   widthMs: number,
+  fromMs: number,
+  toMs: number,
+  full: boolean,
 ): TBuckets {
-  if (data.length !== n * SEGMENT_ROW_BYTES)
-    throw new Error(`rollup segment at ${start}: expected ${n * SEGMENT_ROW_BYTES} bytes, got ${data.length}`);
-  if (extra && extra.length !== n * SEGMENT_EXTRA_BYTES)
-    throw new Error(`rollup segment at ${start}: expected ${n * SEGMENT_EXTRA_BYTES} extra bytes, got ${extra.length}`);
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const b = allocBuckets(n, extra !== undefined);
-  for (let i = 0, o = 0; i < n; i++, o += SEGMENT_ROW_BYTES) {
-    const bucket = start + dv.getInt16(o) * widthMs;
-    b.bucket[i] = bucket;
-    b.firstTs[i] = bucket + dv.getInt32(o + 2);
-    b.lastTs[i] = bucket + dv.getInt32(o + 6);
-    b.count[i] = dv.getInt32(o + 10);
-    b.first[i] = dv.getFloat64(o + 14);
-    b.last[i] = dv.getFloat64(o + 22);
-    b.increase[i] = dv.getFloat64(o + 30);
-  }
-  if (extra) {
-    const ev = new DataView(extra.buffer, extra.byteOffset, extra.byteLength);
-    for (let i = 0, o = 0; i < n; i++, o += SEGMENT_EXTRA_BYTES) {
-      b.sum[i] = ev.getFloat64(o);
-      b.min[i] = ev.getFloat64(o + 8);
-      b.max[i] = ev.getFloat64(o + 16);
+  segments.sort((a, b) => a.start - b.start);
+  let n = after.length;
+  for (const s of segments) n += s.n;
+  const b = allocBuckets(n, full);
+  let i = 0;
+  for (const s of segments) {
+    const data = Buffer.from(s.data, "base64");
+    if (data.length !== s.n * SEGMENT_ROW_BYTES)
+      throw new Error(`rollup segment at ${s.start}: expected ${s.n * SEGMENT_ROW_BYTES} bytes, got ${data.length}`);
+    const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let k = 0, o = 0; k < s.n; k++, o += SEGMENT_ROW_BYTES, i++) {
+      const bucket = s.start + dv.getInt16(o) * widthMs;
+      b.bucket[i] = bucket;
+      b.firstTs[i] = bucket + dv.getInt32(o + 2);
+      b.lastTs[i] = bucket + dv.getInt32(o + 6);
+      b.count[i] = dv.getInt32(o + 10);
+      b.first[i] = dv.getFloat64(o + 14);
+      b.last[i] = dv.getFloat64(o + 22);
+      b.increase[i] = dv.getFloat64(o + 30);
+    }
+    if (full) {
+      const extra = Buffer.from(s.extra ?? "", "base64");
+      if (extra.length !== s.n * SEGMENT_EXTRA_BYTES)
+        throw new Error(
+          `rollup segment at ${s.start}: expected ${s.n * SEGMENT_EXTRA_BYTES} extra bytes, got ${extra.length}`,
+        );
+      const ev = new DataView(extra.buffer, extra.byteOffset, extra.byteLength);
+      for (let k = 0, o = 0, j = i - s.n; k < s.n; k++, o += SEGMENT_EXTRA_BYTES, j++) {
+        b.sum[j] = ev.getFloat64(o);
+        b.min[j] = ev.getFloat64(o + 8);
+        b.max[j] = ev.getFloat64(o + 16);
+      }
     }
   }
-  return b;
+  for (const c of COLUMNS) {
+    if (after[c].length > 0 && b[c].length > 0) b[c].set(after[c], i);
+  }
+  let lo = 0;
+  while (lo < n && (b.bucket[lo] as number) < fromMs) lo++;
+  let hi = n;
+  while (hi > lo && (b.bucket[hi - 1] as number) > toMs) hi--;
+  return lo === 0 && hi === n ? b : sliceBuckets(b, lo, hi);
 }
 
 const COLUMNS = ["bucket", "firstTs", "lastTs", "count", "first", "last", "increase", "sum", "min", "max"] as const;
