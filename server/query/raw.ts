@@ -46,19 +46,20 @@ export async function readSamples(
   };
   // One statement, so one snapshot: a compaction committing between two reads would move a block's
   // samples into a chunk after the chunks were read and out of the blocks before they were.
-  const rows = await prisma.$queryRaw<{ kind: number; series_id: number; count: number; data: Uint8Array }[]>`
-    SELECT 0 AS kind, series_id, count, data FROM sample_chunk
+  // As base64 text: the PostgreSQL adapter turns a bytea result into an array of numbers, one per byte.
+  const rows = await prisma.$queryRaw<{ kind: number; series_id: number; count: number; data: string }[]>`
+    SELECT 0 AS kind, series_id, count, encode(data, 'base64') AS data FROM sample_chunk
     WHERE series_id = ANY(${seriesIds}::int[]) AND end_ts >= ${BigInt(Math.floor(startMs))} AND start_ts <= ${BigInt(Math.ceil(endMs))}
     UNION ALL
-    SELECT 1, 0, count, data FROM ingest_block
+    SELECT 1, 0, count, encode(data, 'base64') FROM ingest_block
     WHERE max_ts >= ${BigInt(Math.floor(startMs))} AND min_ts <= ${BigInt(Math.ceil(endMs))}`;
   for (const r of rows) {
     if (r.kind === 0) {
-      const d = decodeChunk(r.data, r.count);
+      const d = decodeChunk(Buffer.from(r.data, "base64"), r.count);
       for (let i = 0; i < r.count; i++) push(r.series_id, d.ts[i] as number, d.values[i] as number);
       continue;
     }
-    const d = decodeBlock(r.data, r.count);
+    const d = decodeBlock(Buffer.from(r.data, "base64"), r.count);
     for (let i = 0; i < r.count; i++) {
       const id = d.seriesIds[i] as number;
       if (wanted.has(id)) push(id, d.ts[i] as number, d.values[i] as number);

@@ -442,9 +442,15 @@ export function mergeBuckets(held: TBuckets, add: Map<number, TAgg>, full: boole
       out.max[j] = a.max;
     }
   };
-  let i = 0;
+  // Blocks waiting for compaction hold the newest samples: the buckets before the first of them are
+  // copied as they are, column by column, rather than one object per bucket.
+  const first = keys.length > 0 ? lowerBound(held, keys[0] as number) : held.length;
+  for (const c of COLUMNS) {
+    if (out[c].length > 0 && held[c].length > 0) out[c].set(held[c].subarray(0, first));
+  }
+  let i = first;
   let k = 0;
-  let j = 0;
+  let j = first;
   while (i < held.length || k < keys.length) {
     const hb = i < held.length ? (held.bucket[i] as number) : Number.POSITIVE_INFINITY;
     const kb = k < keys.length ? (keys[k] as number) : Number.POSITIVE_INFINITY;
@@ -464,6 +470,12 @@ export function mergeBuckets(held: TBuckets, add: Map<number, TAgg>, full: boole
 }
 
 function hasBucket(b: TBuckets, bucket: number): boolean {
+  const lo = lowerBound(b, bucket);
+  return lo < b.length && b.bucket[lo] === bucket;
+}
+
+/** The index of the first bucket not before `bucket`. */
+function lowerBound(b: TBuckets, bucket: number): number {
   let lo = 0;
   let hi = b.length;
   while (lo < hi) {
@@ -471,5 +483,5 @@ function hasBucket(b: TBuckets, bucket: number): boolean {
     if ((b.bucket[mid] as number) < bucket) lo = mid + 1;
     else hi = mid;
   }
-  return lo < b.length && b.bucket[lo] === bucket;
+  return lo;
 }
