@@ -100,6 +100,8 @@ export class Replay {
       isLeader: () => true,
       log: (msg, err) => console.error(msg, err),
       now: () => this.now,
+      // The replay ticks on its virtual clock; a wall-clock tick in between would see half-fed data.
+      tickEveryMs: 0,
     });
   }
 

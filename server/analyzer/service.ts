@@ -38,6 +38,8 @@ export type TAnalyzerDeps = {
   now?: () => number;
   /** Evaluates an evidence query at a time (the impact report's "after"); the app passes the engine. */
   evaluate?: (query: string, atMs: number) => Promise<number | undefined>;
+  /** How often the analyzer ticks by itself (1 s); 0: never, the caller drives tick() (replays). */
+  tickEveryMs?: number;
 };
 
 function severityOf(score: number): TFinding["severity"] {
@@ -78,8 +80,11 @@ export class Analyzer {
     }
     this.deps.bus.on("commit", this.onCommit);
     this.deps.bus.on("spans", this.onSpans);
-    this.timer = setInterval(() => void this.tick(), 1000);
-    this.timer.unref();
+    const every = this.deps.tickEveryMs ?? 1000;
+    if (every > 0) {
+      this.timer = setInterval(() => void this.tick(), every);
+      this.timer.unref();
+    }
   }
 
   stop(): void {
