@@ -14,7 +14,14 @@ function fakePrisma(): PrismaClient {
     series: { findMany: async () => rows },
     $queryRaw: async (strings: TemplateStringsArray) =>
       strings.join("?").includes("sample_chunk")
-        ? [{ kind: 0, series_id: 1, count: 3, data: Buffer.from(encodeChunk([1000, 2000, 3000], [1, 2, 3])).toString("base64") }]
+        ? [
+            {
+              kind: 0,
+              series_id: 1,
+              count: 3,
+              data: Buffer.from(encodeChunk([1000, 2000, 3000], [1, 2, 3])).toString("base64"),
+            },
+          ]
         : [],
   } as unknown as PrismaClient;
 }
