@@ -106,7 +106,7 @@ export class HotpathAgent {
   private readonly deps: THttpDeps & TCacheDeps & TPgDeps;
   private readonly loggedReadErrors = new Set<string>();
   private shutDown: Promise<void> | undefined;
-  private canStartTrace: () => boolean = () => false;
+  private canStartTrace: (now?: number) => boolean = () => false;
 
   constructor(opts: THotpathAgentOptions) {
     const base = parseBaseUrl(opts.url);
@@ -164,7 +164,7 @@ export class HotpathAgent {
       );
       const perSecond = positive(opts.maxTracesPerSecond, 10, "maxTracesPerSecond");
       const rootSampler = new RateLimitingSampler(perSecond);
-      this.canStartTrace = () => rootSampler.canSample();
+      this.canStartTrace = (now) => rootSampler.canSample(now);
       this.provider = new NodeTracerProvider({
         sampler: new ParentBasedSampler({ root: rootSampler }),
         resource: resourceFromAttributes({

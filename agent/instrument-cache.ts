@@ -1,7 +1,11 @@
 // Cache instrumentation for the two levels of a data API's cache: an in-process LRU (any object with
 // lru-cache's get/set/delete/has/size shape) and Redis (ioredis or anything with get/set/del).
+
+// The global `performance` is a lazy accessor run on every read (Node 20); this binding is not.
+import { performance } from "node:perf_hooks";
 import { type Span, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 import type { TAgentMetrics } from "./metrics";
+import type { CounterSeries, HistogramSeries } from "./series";
 
 export type TCacheDeps = { tracer: Tracer; metrics: TAgentMetrics; log: (message: string) => void };
 
@@ -43,22 +47,36 @@ function cacheSpan(tracer: Tracer, name: string, cache: string, level: TLevel, s
 
 function observer(deps: TCacheDeps, cache: string, level: TLevel) {
   const { metrics, tracer } = deps;
+  // This cache's series, resolved on first use: a series is exported once it has a value, as prom-client does.
+  const durations: Partial<Record<TOperation, HistogramSeries>> = {};
+  let hits: CounterSeries | undefined;
+  let misses: CounterSeries | undefined;
   return {
-    op(operation: TOperation, started: number, extra?: { hit?: boolean; error?: unknown }): void {
+    /** `hit` only for lookups that answered; `error` when the operation threw. */
+    op(operation: TOperation, started: number, hit?: boolean, error?: unknown): void {
       try {
         const end = performance.now();
-        metrics.cacheDuration.observe({ cache, level, operation }, (end - started) / 1000);
-        if (extra?.hit !== undefined) {
-          metrics.cacheRequests.inc({ cache, level, result: extra.hit ? "hit" : "miss" });
+        let duration = durations[operation];
+        if (duration === undefined) {
+          duration = metrics.cacheDuration.series(cache, level, operation);
+          durations[operation] = duration;
+        }
+        duration.observe((end - started) / 1000);
+        if (hit === true) {
+          hits ??= metrics.cacheRequests.series(cache, level, "hit");
+          hits.inc();
+        } else if (hit === false) {
+          misses ??= metrics.cacheRequests.series(cache, level, "miss");
+          misses.inc();
         }
         const spanName = operation === "get" ? "cache.get" : level === "redis" ? `cache.${operation}` : undefined;
         if (!spanName) return;
         const span = cacheSpan(tracer, spanName, cache, level, started);
         if (!span) return;
-        if (extra?.hit !== undefined) span.setAttribute("cache.hit", extra.hit);
-        if (extra?.error) {
-          span.recordException(extra.error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (extra.error as Error).message });
+        if (hit !== undefined) span.setAttribute("cache.hit", hit);
+        if (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
         }
         span.end(end);
       } catch (err) {
@@ -80,10 +98,13 @@ export function wrapLruCache<C extends object>(deps: TCacheDeps, cache: C, opts:
   deps.metrics.sources.memoryCaches.set(name, () => c.size);
   const evictions = deps.metrics.cacheEvictions;
 
+  // The usual one-argument calls go without a spread: a spread call keeps V8 from inlining the cache's
+  // own get() here and runs it through generic call stubs.
   const get = (key: unknown, ...rest: unknown[]) => {
     const started = performance.now();
-    const v = (c.get as (...a: unknown[]) => unknown).call(c, key, ...rest);
-    obs.op("get", started, { hit: v !== undefined });
+    const getFn = c.get as (...a: unknown[]) => unknown;
+    const v = rest.length === 0 ? getFn.call(c, key) : getFn.call(c, key, ...rest);
+    obs.op("get", started, v !== undefined);
     return v;
   };
   const set = (key: unknown, value: unknown, ...rest: unknown[]) => {
@@ -94,7 +115,8 @@ export function wrapLruCache<C extends object>(deps: TCacheDeps, cache: C, opts:
       had = c.has(key);
       before = c.size;
     } catch {}
-    const out = (c.set as (...a: unknown[]) => unknown).call(c, key, value, ...rest);
+    const setFn = c.set as (...a: unknown[]) => unknown;
+    const out = rest.length === 0 ? setFn.call(c, key, value) : setFn.call(c, key, value, ...rest);
     try {
       if (!had && value !== undefined) {
         const evicted = before + 1 - c.size;
@@ -107,18 +129,26 @@ export function wrapLruCache<C extends object>(deps: TCacheDeps, cache: C, opts:
   };
   const del = (key: unknown, ...rest: unknown[]) => {
     const started = performance.now();
-    const out = (c.delete as (...a: unknown[]) => unknown).call(c, key, ...rest);
+    const deleteFn = c.delete as (...a: unknown[]) => unknown;
+    const out = rest.length === 0 ? deleteFn.call(c, key) : deleteFn.call(c, key, ...rest);
     obs.op("delete", started);
     return out;
   };
 
+  // Other methods are bound once per method, not on every property read.
+  const bound = new Map<PropertyKey, { fn: (...a: unknown[]) => unknown; bound: (...a: unknown[]) => unknown }>();
   const proxy: C = new Proxy(cache, {
     get(target, prop) {
       if (prop === "get") return get;
       if (prop === "set") return set;
       if (prop === "delete") return del;
       const v = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
+      if (typeof v !== "function") return v;
+      const known = bound.get(prop);
+      if (known?.fn === v) return known.bound;
+      const b = { fn: v as (...a: unknown[]) => unknown, bound: v.bind(target) };
+      bound.set(prop, b);
+      return b.bound;
     },
   });
   return proxy;
@@ -167,10 +197,10 @@ export function wrapRedisCache(
       const started = performance.now();
       try {
         const v = await redis.get(prefix + key);
-        obs.op("get", started, { hit: v !== null && v !== undefined });
+        obs.op("get", started, v !== null && v !== undefined);
         return v;
       } catch (err) {
-        obs.op("get", started, { error: err });
+        obs.op("get", started, undefined, err);
         throw err;
       }
     },
@@ -184,7 +214,7 @@ export function wrapRedisCache(
         }
         obs.op("set", started);
       } catch (err) {
-        obs.op("set", started, { error: err });
+        obs.op("set", started, undefined, err);
         throw err;
       }
     },
@@ -194,7 +224,7 @@ export function wrapRedisCache(
         await redis.del(prefix + key);
         obs.op("delete", started);
       } catch (err) {
-        obs.op("delete", started, { error: err });
+        obs.op("delete", started, undefined, err);
         throw err;
       }
     },

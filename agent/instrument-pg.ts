@@ -5,11 +5,15 @@
 //   pool.query     → goes through the two above (pg-pool's query calls this.connect, then client.query)
 //   'connect' event→ db_client_connection_create_total
 // Opt-in: statements slower than explainSlowQueriesMs get an `EXPLAIN (FORMAT JSON)` on another
-// connection (sampled: one per statement per minute, one at a time) and the plan as span attribute
+// connection (sampled: one per statement per minute, or after 5 s if it got 4x slower; one at a time) and the plan as span attribute
 // db.plan; the span ends when the plan is in (or after 2 s), the caller never waits for it.
-import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+
+// The global `performance` is a lazy accessor run on every read (Node 20); this binding is not.
+import { performance } from "node:perf_hooks";
+import { context, type Span, SpanKind, SpanStatusCode, TraceFlags, type Tracer, trace } from "@opentelemetry/api";
 import type pg from "pg";
 import type { TAgentMetrics } from "./metrics";
+import type { HistogramSeries } from "./series";
 import { normalizeSql, sqlOperation } from "./sql";
 
 export type TPgDeps = {
@@ -29,11 +33,13 @@ const MAX_STATEMENTS = 1000;
 const OVERFLOW_STATEMENT = "(other statements)";
 const EXPLAINABLE = new Set(["SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE"]);
 const EXPLAIN_EVERY_MS = 60_000;
+const EXPLAIN_AGAIN_SLOWER = 4;
+const EXPLAIN_AGAIN_AFTER_MS = 5_000;
 const EXPLAIN_TIMEOUT_MS = 2000;
 const MAX_PLAN_CHARS = 64 * 1024;
 
 type TLoose = (...args: unknown[]) => unknown;
-type TNormalized = { statement: string; label: string; operation: string };
+type TNormalized = { statement: string; label: string; operation: string; duration?: HistogramSeries };
 
 const wrappedPools = new WeakSet<object>();
 const wrappedClients = new WeakSet<object>();
@@ -91,16 +97,22 @@ export function wrapPgPool<P extends pg.Pool>(deps: TPgDeps, pool: P, opts: TWra
   const originalConnect = (pool.connect as TLoose).bind(pool);
 
   // EXPLAIN sampling
-  const lastExplained = new Map<string, number>();
+  const lastExplained = new Map<string, { at: number; ms: number }>();
   let explaining = 0;
   const shouldExplain = (n: TNormalized, ms: number): boolean => {
     const limit = deps.explainSlowQueriesMs;
     if (limit === undefined || ms < limit || explaining > 0 || !EXPLAINABLE.has(n.operation)) return false;
     const now = Date.now();
     const last = lastExplained.get(n.statement);
-    if (last !== undefined && now - last < EXPLAIN_EVERY_MS) return false;
+    // Once a minute; sooner when the statement became several times slower than when last explained
+    // (a dropped index, a new plan): the plan a user then opens is the one that explains the slowdown.
+    if (last !== undefined) {
+      const age = now - last.at;
+      const slower = ms >= EXPLAIN_AGAIN_SLOWER * last.ms && age >= EXPLAIN_AGAIN_AFTER_MS;
+      if (age < EXPLAIN_EVERY_MS && !slower) return false;
+    }
     if (lastExplained.size >= 1000) lastExplained.clear();
-    lastExplained.set(n.statement, now);
+    lastExplained.set(n.statement, { at: now, ms });
     return true;
   };
   const explain = async (text: string, values: unknown): Promise<string | undefined> => {
@@ -156,21 +168,28 @@ export function wrapPgPool<P extends pg.Pool>(deps: TPgDeps, pool: P, opts: TWra
         return originalQuery.apply(client, args);
       }
       let n: TNormalized;
-      let span: Span;
+      let span: Span | undefined;
       const started = performance.now();
       try {
         n = normalize(text);
-        span = tracer.startSpan(`${n.operation} ${dbName}`, {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            "db.system": "postgresql",
-            "db.system.name": "postgresql",
-            "db.namespace": dbName,
-            "db.operation.name": n.operation,
-            "db.query.text": n.statement,
-            "db.client.connection.pool.name": poolName,
-          },
-        });
+        // Inside an untraced request the parent-based sampler drops the span anyway (a valid parent
+        // that is not sampled); not starting it spares its ids, attributes and sampling per query.
+        const parent = trace.getSpanContext(context.active());
+        const unsampledParent =
+          parent !== undefined && trace.isSpanContextValid(parent) && (parent.traceFlags & TraceFlags.SAMPLED) === 0;
+        if (!unsampledParent) {
+          span = tracer.startSpan(`${n.operation} ${dbName}`, {
+            kind: SpanKind.CLIENT,
+            attributes: {
+              "db.system": "postgresql",
+              "db.system.name": "postgresql",
+              "db.namespace": dbName,
+              "db.operation.name": n.operation,
+              "db.query.text": n.statement,
+              "db.client.connection.pool.name": poolName,
+            },
+          });
+        }
       } catch (err) {
         deps.log(`pg instrumentation: ${(err as Error).message}`);
         return originalQuery.apply(client, args);
@@ -183,10 +202,9 @@ export function wrapPgPool<P extends pg.Pool>(deps: TPgDeps, pool: P, opts: TWra
         const end = performance.now();
         const ms = end - started;
         try {
-          metrics.dbDuration.observe(
-            { db_system: "postgresql", db_name: dbName, db_operation: n.operation, db_statement: n.label },
-            ms / 1000,
-          );
+          n.duration ??= metrics.dbDuration.series("postgresql", dbName, n.operation, n.label);
+          n.duration.observe(ms / 1000);
+          if (!span) return;
           const rows = (result as { rowCount?: unknown } | undefined)?.rowCount;
           if (typeof rows === "number") span.setAttribute("db.response.returned_rows", rows);
           if (err) {
@@ -195,7 +213,9 @@ export function wrapPgPool<P extends pg.Pool>(deps: TPgDeps, pool: P, opts: TWra
             span.setAttribute("error.type", e.code ?? e.name ?? "Error");
             span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
           }
-          if (!err && shouldExplain(n, ms)) explainThenEnd(span, end, text, values);
+          // Only a recorded span can carry the plan: an EXPLAIN for an unsampled one would be lost
+          // and would also use up the statement's one EXPLAIN a minute.
+          if (!err && span.isRecording() && shouldExplain(n, ms)) explainThenEnd(span, end, text, values);
           else span.end(end);
         } catch (e) {
           deps.log(`pg instrumentation: ${(e as Error).message}`);
@@ -235,6 +255,7 @@ export function wrapPgPool<P extends pg.Pool>(deps: TPgDeps, pool: P, opts: TWra
     };
   };
 
+  let connWait: HistogramSeries | undefined;
   const connect = function connect(this: unknown, ...args: unknown[]) {
     const started = performance.now();
     const parentCtx = context.active();
@@ -252,7 +273,8 @@ export function wrapPgPool<P extends pg.Pool>(deps: TPgDeps, pool: P, opts: TWra
     const handedOut = (err: unknown, client?: pg.PoolClient) => {
       try {
         const end = performance.now();
-        metrics.connWait.observe({ pool: poolName }, (end - started) / 1000);
+        connWait ??= metrics.connWait.series(poolName);
+        connWait.observe((end - started) / 1000);
         if (span) {
           span.setAttribute("db.client.connection.wait_ms", Math.round((end - started) * 1000) / 1000);
           if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });

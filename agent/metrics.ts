@@ -2,6 +2,7 @@
 // agent/README.md). Gauges that mirror live objects (pools, caches, queues) read them at collect time
 // through registered sources, so nothing polls between pushes.
 import client from "prom-client";
+import { SeriesCounter, SeriesHistogram } from "./series";
 
 export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 export const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -44,7 +45,9 @@ export function createMetrics(registry: client.Registry, onReadError: (what: str
     beforeCollect: new Set(),
   };
 
-  const httpDuration = new client.Histogram({
+  // The families updated on every request, query or cache operation are Series* (series.ts): their
+  // callers resolve a label set once and keep the series.
+  const httpDuration = new SeriesHistogram({
     name: "http_server_request_duration_seconds",
     help: "Duration of HTTP server requests, by route template, method and status code.",
     labelNames: ["route", "method", "status"] as const,
@@ -52,7 +55,7 @@ export function createMetrics(registry: client.Registry, onReadError: (what: str
     registers,
   });
 
-  const dbDuration = new client.Histogram({
+  const dbDuration = new SeriesHistogram({
     name: "db_client_operation_duration_seconds",
     help: "Duration of database client operations (execution on a connection, pool wait excluded).",
     labelNames: ["db_system", "db_name", "db_operation", "db_statement"] as const,
@@ -103,7 +106,7 @@ export function createMetrics(registry: client.Registry, onReadError: (what: str
   liveGauge("db_client_connection_pending_requests", "Callers waiting for a pool connection.", ["pool"], (g) =>
     poolReadings((pool, s) => g.set({ pool }, s.waitingCount)),
   );
-  const connWait = new client.Histogram({
+  const connWait = new SeriesHistogram({
     name: "db_client_connection_wait_time_seconds",
     help: "Time from pool.connect()/query() until a connection was handed out.",
     labelNames: ["pool"] as const,
@@ -117,7 +120,7 @@ export function createMetrics(registry: client.Registry, onReadError: (what: str
     registers,
   });
 
-  const cacheRequests = new client.Counter({
+  const cacheRequests = new SeriesCounter({
     name: "cache_requests_total",
     help: "Cache lookups, by cache, level (memory|redis) and result (hit|miss).",
     labelNames: ["cache", "level", "result"] as const,
@@ -133,7 +136,7 @@ export function createMetrics(registry: client.Registry, onReadError: (what: str
       await Promise.all([...sources.beforeCollect].map((f) => f().catch(onError("redis INFO"))));
     },
   });
-  const cacheDuration = new client.Histogram({
+  const cacheDuration = new SeriesHistogram({
     name: "cache_operation_duration_seconds",
     help: "Duration of cache operations, by cache, level and operation (get|set|delete).",
     labelNames: ["cache", "level", "operation"] as const,

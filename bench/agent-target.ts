@@ -29,6 +29,9 @@ const server = http.createServer((req, res) => {
   res.setHeader("content-type", "application/json");
   res.end(JSON.stringify({ id, hit }));
 });
+// The load generator keeps idle keep-alive sockets longer than Node's 5 s default: a socket the server
+// closes just as the client reuses it failed a run with ECONNRESET.
+server.keepAliveTimeout = 60_000;
 agent?.httpServerHook(server, (req) => (req.url?.startsWith("/products/") ? "/products/:id" : undefined));
 agent?.start();
 server.listen(0, "127.0.0.1", () => {
