@@ -199,7 +199,11 @@ export class AlertService {
       const leader = this.running ? this.deps.leader.held() : await this.deps.leader.ensure();
       if (this.closed) return;
       if (leader && !this.running) {
-        this.starting = this.startEvaluator();
+        this.starting = this.startEvaluator().catch(async (err: unknown) => {
+          // Not left half started (held, never ready): the next step starts it again.
+          await this.stopEvaluator();
+          throw err;
+        });
         await this.starting;
       } else if (!leader && this.running) {
         this.deps.log.warn({}, "lost the leader lock: this node stops evaluating alert rules");

@@ -1,5 +1,6 @@
-// Background jobs that must run on one node at a time: compaction, sealing rollup segments and retention. On PostgreSQL the
-// node holding a session advisory lock runs them (any node takes ingest); PGlite is single-node.
+// Background jobs that must run on one node at a time: compaction, sealing rollup segments and
+// retention. On PostgreSQL the node holding a session advisory lock runs them (any node takes ingest);
+// PGlite is single-node.
 import type { PrismaClient } from "@prisma/client";
 import pg from "pg";
 import type { TConfig } from "../config/env";
