@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { FAULT_LABELS, type TFaultLabel } from "../demo/faults";
 import { runLoad } from "../demo/load";
 import type { TFinding } from "../lib/contracts/findings";
+import { mulberry32 } from "../lib/random";
 import { startServerProcess, storeEnv } from "../server/test/harness";
 import { figure, printTable, type TFigure, writeResult } from "./lib";
 
@@ -47,17 +48,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function startDemo(hotpathUrl: string, seed: number): Promise<{ url: string; child: ChildProcess }> {

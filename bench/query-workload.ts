@@ -2,6 +2,8 @@
 // (N/10 histograms of 10 buckets), scraped every 15 s, as a data API's agents would push them. Counters
 // restart once a day at a different time per series (a deploy), so rate() meets real counter resets.
 // Pushed as Prometheus remote write with historical timestamps, one request per time slice.
+
+import { mulberry32 as rng } from "../lib/random";
 import { encodeRemoteWrite, type TRemoteWriteRequestIn } from "../server/ingest/parse/remote-write";
 
 export const INTERVAL_MS = 15_000;
@@ -9,17 +11,6 @@ const LES = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
 const SERVICES = 4;
 
 export type TSet = { name: string; series: number };
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type TState = {
   set: TSet;

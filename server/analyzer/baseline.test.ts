@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 as seededRandom } from "../../lib/random";
 import { changePoint, medianMad, RollingRobust } from "./baseline";
-import { seededRandom } from "./test-trace";
 
 describe("medianMad", () => {
   it("is the median and the median absolute deviation", () => {

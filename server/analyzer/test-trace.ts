@@ -1,4 +1,5 @@
 // Builds synthetic traces for the analyzer's tests, in milliseconds from the trace's start.
+
 import type { TTraceSpan, TTraceSpanKind } from "./spans";
 
 type TSpanSpec = {
@@ -81,17 +82,5 @@ export function traceBuilder(traceId = "trace-1", service = "api") {
         attrs: { "http.request.method": "GET", "url.full": url },
       }),
     internal: (parent: string, start: number, dur: number, name = "work") => add({ parent, name, start, dur }),
-  };
-}
-
-/** Deterministic noise for the baseline tests (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

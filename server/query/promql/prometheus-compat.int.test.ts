@@ -8,6 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mulberry32 as rng } from "../../../lib/random";
 import { encodeRemoteWrite, type TRemoteWriteRequestIn } from "../../ingest/parse/remote-write";
 import { tempDir } from "../../test/harness";
 import { startQueryServer, type TQueryServer } from "./test-support";
@@ -25,18 +26,6 @@ if (!HAVE_PROMETHEUS) {
 
 const STEP_S = 15;
 const SAMPLES = 121; // 30 minutes every 15 s
-
-// A deterministic PRNG (mulberry32) so a failure reproduces.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type TSeries = { labels: Record<string, string>; samples: { timestamp: number; value: number }[] };
 

@@ -1,6 +1,7 @@
 // Test fixtures for rollup queries: a deterministic day-long workload shaped like an agent's output,
 // and a comparison of range-query results within 1e-9 relative.
 import { expect } from "vitest";
+import { mulberry32 as rng } from "../../../lib/random";
 import type { TQueryResult } from "./eval";
 import type { TSeriesSamples } from "./source";
 
@@ -9,17 +10,6 @@ export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 // A whole day, so the 1 h grid lines up with it too.
 export const T0 = Date.UTC(2026, 10, 1);
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `hours` of data every 15 s with ±2 s of jitter (samples also fall exactly on minute boundaries now
