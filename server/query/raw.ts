@@ -2,6 +2,7 @@
 // compactor has not reached yet, merged and sorted by time per series.
 import type { PrismaClient } from "@prisma/client";
 import type { TLabels } from "../ingest/model";
+import { sortDedupe } from "../pipeline/compactor";
 import { decodeBlock, decodeChunk } from "../store/codec";
 import { exactName, selectorMatches, type TSelector } from "./selector";
 
@@ -65,23 +66,7 @@ export async function readSamples(
       if (wanted.has(id)) push(id, d.ts[i] as number, d.values[i] as number);
     }
   }
-  for (const s of result.values()) sortAndDedupe(s);
+  // The same (series, time) pushed twice keeps the last value written, as a later push overrides.
+  for (const [id, s] of result) result.set(id, sortDedupe(s.ts, s.values));
   return result;
-}
-
-// The same (series, time) pushed twice keeps the last value written, as a later push overrides.
-function sortAndDedupe(s: { ts: number[]; values: number[] }): void {
-  const idx = s.ts.map((_, i) => i).sort((a, b) => (s.ts[a] as number) - (s.ts[b] as number) || a - b);
-  const ts: number[] = [];
-  const values: number[] = [];
-  for (const i of idx) {
-    const t = s.ts[i] as number;
-    if (ts.length > 0 && ts[ts.length - 1] === t) values[values.length - 1] = s.values[i] as number;
-    else {
-      ts.push(t);
-      values.push(s.values[i] as number);
-    }
-  }
-  s.ts = ts;
-  s.values = values;
 }

@@ -101,6 +101,35 @@ for (const store of STORES) {
       await env?.cleanup();
     });
 
+    /**
+     * A time 1 ms after the last sample of its minute, from `fromMs` on: rollups merge a sample that
+     * lands between stored ones of a bucket only approximately (compactor.ts mergeAgg), so late
+     * samples in these tests fall after them.
+     */
+    const lateTime = (series: TSeriesSamples, fromMs: number) => {
+      const at = series.ts.findIndex(
+        (x, i) => x >= fromMs && Math.floor(x / MIN) !== Math.floor((series.ts[i + 1] as number) / MIN),
+      );
+      return (series.ts[at] as number) + 1;
+    };
+    /** A late sample committed as the batch writer does (a block), and added to the samples in memory. */
+    const commitLate = async (series: TSeriesSamples, id: number, t: number, v: number) => {
+      await db.appendBlock({
+        minTs: t,
+        maxTs: t,
+        count: 1,
+        data: encodeBlock({
+          seriesIds: Int32Array.from([id]),
+          ts: Float64Array.from([t]),
+          values: Float64Array.from([v]),
+        }),
+      });
+      // (Series share their timestamp arrays: replace, do not splice.)
+      const k = series.ts.findIndex((x) => x > t);
+      series.ts = [...series.ts.slice(0, k), t, ...series.ts.slice(k)];
+      series.values = [...series.values.slice(0, k), v, ...series.values.slice(k)];
+    };
+
     /** Every grid query over the day, from the store's buckets, against raw samples in memory. */
     const checkStage = async (stage: string, end: number, src = storeSource(prisma)) => {
       const raw = memorySource(truth);
@@ -220,25 +249,9 @@ for (const store of STORES) {
       // (compactor.ts mergeAgg), which is the one case where they part from raw samples.
       const series = all.find((x) => x.labels.__name__ === "req_total" && x.labels.instance === "b") as TSeriesSamples;
       const id = ids.get(JSON.stringify(series.labels)) as number;
-      const at = series.ts.findIndex(
-        (x, i) => x >= T0 + 6 * HOUR && Math.floor(x / MIN) !== Math.floor((series.ts[i + 1] as number) / MIN),
-      );
-      const t = (series.ts[at] as number) + 1;
-      await db.appendBlock({
-        minTs: t,
-        maxTs: t,
-        count: 1,
-        data: encodeBlock({
-          seriesIds: Int32Array.from([id]),
-          ts: Float64Array.from([t]),
-          values: Float64Array.from([0]),
-        }),
-      });
+      const t = lateTime(series, T0 + 6 * HOUR);
+      await commitLate(series, id, t, 0);
       cache.invalidate({ seriesIds: [id], minTs: t, maxTs: t });
-      // (Series share their timestamp arrays: replace, do not splice.)
-      const k = series.ts.findIndex((x) => x > t);
-      series.ts = [...series.ts.slice(0, k), t, ...series.ts.slice(k)];
-      series.values = [...series.values.slice(0, k), 0, ...series.values.slice(k)];
       truth = upTo(T0 + DAY);
       await checkStage("through the cache, a late sample pending", last, src);
       while ((await compactOnce(prisma, { minAgeMs: -60_000, maxSamplesPerRun: 50_000 })).blocks > 0);
@@ -285,30 +298,15 @@ for (const store of STORES) {
       // A late sample in a sealed hour: compacting it packs that segment again, in the same transaction.
       const series = all.find((x) => x.labels.__name__ === "temp") as TSeriesSamples;
       const id = ids.get(JSON.stringify(series.labels)) as number;
-      const at = series.ts.findIndex(
-        (x, i) => x >= T0 + 15 * HOUR && Math.floor(x / MIN) !== Math.floor((series.ts[i + 1] as number) / MIN),
-      );
-      const t = (series.ts[at] as number) + 1;
+      const t = lateTime(series, T0 + 15 * HOUR);
       const segment = () =>
         prisma.rollupSegment.findUnique({
           where: { width_seriesId_start: { width: MIN, seriesId: id, start: BigInt(Math.floor(t / HOUR) * HOUR) } },
         });
       const before = await segment();
-      await db.appendBlock({
-        minTs: t,
-        maxTs: t,
-        count: 1,
-        data: encodeBlock({
-          seriesIds: Int32Array.from([id]),
-          ts: Float64Array.from([t]),
-          values: Float64Array.from([1e6]),
-        }),
-      });
+      await commitLate(series, id, t, 1e6);
       while ((await compactOnce(prisma, { minAgeMs: -60_000, maxSamplesPerRun: 50_000 })).blocks > 0);
       expect((await segment())?.data).not.toBe(before?.data);
-      const k = series.ts.findIndex((x) => x > t);
-      series.ts = [...series.ts.slice(0, k), t, ...series.ts.slice(k)];
-      series.values = [...series.values.slice(0, k), 1e6, ...series.values.slice(k)];
       truth = upTo(T0 + DAY);
       await checkStage("sealed, a late sample packed again", last);
     }, 240_000);

@@ -15,7 +15,7 @@ import { RollupCache } from "../cache/rollup-cache";
 import { mergeAgg, sortDedupe, type TAgg } from "../pipeline/compactor";
 import { ROLLUP_TABLES, SEGMENT_MS } from "../pipeline/segments";
 import { decodeBlock, decodeChunk } from "../store/codec";
-import { allocBuckets, emptyBuckets, foldSamples } from "./promql/rollup";
+import { allocBuckets, emptyBuckets, foldSamples, setBucket } from "./promql/rollup";
 import type { TBuckets, TRollupRequest } from "./promql/source";
 
 export type TRollupRead = { buckets: TBuckets; ts: number[]; values: number[] };
@@ -158,6 +158,7 @@ async function readOnce(
         SELECT 1, series_id, 0::int8, count, encode(data, 'base64'), '' FROM sample_chunk
         WHERE series_id = ANY(${seriesIds}::int[]) AND end_ts >= ${BigInt(Math.floor(req.rawFromMs))} AND start_ts <= ${to}`;
   const span = BigInt(SEGMENT_MS[w] as number);
+  const startsBig = starts.map((x) => BigInt(x));
   // Below the width's seal, buckets come packed per segment (rollup_segment, server/pipeline/
   // segments.ts); from there on the database packs the rows. Both under the one snapshot.
   const rows = await prisma.$queryRaw<
@@ -165,7 +166,7 @@ async function readOnce(
   >`
     WITH seal AS (SELECT COALESCE(max(sealed_to), 0) AS t FROM rollup_seal WHERE width = ${w})
     SELECT 0 AS kind, q.id, 0::int8 AS seq, x.n, x.data, ''::text AS extra
-    FROM unnest(${seriesIds}::int[], ${starts.map((x) => BigInt(x))}::int8[]) AS q(id, st)
+    FROM unnest(${seriesIds}::int[], ${startsBig}::int8[]) AS q(id, st)
     CROSS JOIN seal
     -- LATERAL: one index range scan per series (a join let the planner pick a scan of the whole table).
     CROSS JOIN LATERAL (
@@ -175,7 +176,7 @@ async function readOnce(
     WHERE x.n > 0
     UNION ALL
     SELECT 3, g.series_id, g.start, g.count, g.data, ${req.withSumMinMax ? Prisma.sql`g.extra` : Prisma.sql`''`}
-    FROM unnest(${seriesIds}::int[], ${starts.map((x) => BigInt(x))}::int8[]) AS q(id, st)
+    FROM unnest(${seriesIds}::int[], ${startsBig}::int8[]) AS q(id, st)
     CROSS JOIN seal
     JOIN rollup_segment g ON g.width = ${w} AND g.series_id = q.id AND g.start > q.st - ${span}
       AND g.start < seal.t AND g.start <= ${to}
@@ -428,20 +429,7 @@ export function mergeBuckets(held: TBuckets, add: Map<number, TAgg>, full: boole
   const keys = [...add.keys()].sort((a, b) => a - b);
   const n = held.length + keys.filter((k) => !hasBucket(held, k)).length;
   const out = allocBuckets(n, full);
-  const put = (j: number, bucket: number, a: TAgg) => {
-    out.bucket[j] = bucket;
-    out.firstTs[j] = a.firstTs;
-    out.lastTs[j] = a.lastTs;
-    out.count[j] = a.count;
-    out.first[j] = a.first;
-    out.last[j] = a.last;
-    out.increase[j] = a.increase;
-    if (full) {
-      out.sum[j] = a.sum;
-      out.min[j] = a.min;
-      out.max[j] = a.max;
-    }
-  };
+  const put = (j: number, bucket: number, a: TAgg) => setBucket(out, j, bucket, a, full);
   // Blocks waiting for compaction hold the newest samples: the buckets before the first of them are
   // copied as they are, column by column, rather than one object per bucket.
   const first = keys.length > 0 ? lowerBound(held, keys[0] as number) : held.length;

@@ -60,21 +60,25 @@ export function toBuckets(entries: Map<number, TAgg>, withSumMinMax: boolean): T
   const b = allocBuckets(n, withSumMinMax);
   for (let i = 0; i < n; i++) {
     const k = keys[i] as number;
-    const a = entries.get(k) as TAgg;
-    b.bucket[i] = k;
-    b.firstTs[i] = a.firstTs;
-    b.lastTs[i] = a.lastTs;
-    b.count[i] = a.count;
-    b.first[i] = a.first;
-    b.last[i] = a.last;
-    b.increase[i] = a.increase;
-    if (withSumMinMax) {
-      b.sum[i] = a.sum;
-      b.min[i] = a.min;
-      b.max[i] = a.max;
-    }
+    setBucket(b, i, k, entries.get(k) as TAgg, withSumMinMax);
   }
   return b;
+}
+
+/** Writes one bucket's aggregates at index `i` (sum, min and max only when `withSumMinMax`). */
+export function setBucket(b: TBuckets, i: number, bucket: number, a: TAgg, withSumMinMax: boolean): void {
+  b.bucket[i] = bucket;
+  b.firstTs[i] = a.firstTs;
+  b.lastTs[i] = a.lastTs;
+  b.count[i] = a.count;
+  b.first[i] = a.first;
+  b.last[i] = a.last;
+  b.increase[i] = a.increase;
+  if (withSumMinMax) {
+    b.sum[i] = a.sum;
+    b.min[i] = a.min;
+    b.max[i] = a.max;
+  }
 }
 
 /** Adds sorted samples to per-bucket aggregates, as one compactor run followed by its upsert would. */
